@@ -1,0 +1,1 @@
+//! `bootstrap`: bootstrappers and the bootstrap server (tracker).

@@ -1,0 +1,1 @@
+//! `community`: the overlay framework (handlers, `ez_send`, introductions, punctures).

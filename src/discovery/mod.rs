@@ -1,0 +1,1 @@
+//! `discovery`: the `Network` peer store, walkers and the `DiscoveryCommunity`.

@@ -1,0 +1,1 @@
+//! `node`: one IPv8 instance, its configuration and its driver.

@@ -1,0 +1,1 @@
+//! `report`: results files (CSV, JSON) and plots.

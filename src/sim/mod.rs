@@ -1,0 +1,1 @@
+//! `sim`: the deterministic virtual-time executor, the simulated network and scenarios.
