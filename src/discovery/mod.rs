@@ -1,1 +1,8 @@
-//! `discovery`: the `Network` peer store, walkers and the `DiscoveryCommunity`.
+//! `discovery`: the [`Network`] peer store, [`Peer`], the discovery strategies and the
+//! `DiscoveryCommunity`.
+
+pub mod network;
+pub mod peer;
+
+pub use network::{Network, Walkable};
+pub use peer::{mid_of, KeyBin, Mid, Peer, PeerAddresses, ServiceId, NULL_ADDRESS};

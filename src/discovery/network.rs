@@ -1,0 +1,568 @@
+//! [`Network`]: the peer store shared by the overlays of one IPv8 instance
+//! (py-ipv8 `ipv8/peerdiscovery/network.py`, spec §7).
+//!
+//! It keeps the walkable ("all") addresses with who introduced them, the verified
+//! peers, the blacklists and the services each peer advertises. Iteration order is
+//! insertion order (IndexMap with a fixed hasher), never hash order, so everything
+//! that samples from it is deterministic for a seeded RNG.
+//!
+//! py-ipv8 quirks reproduced on purpose (spec §7), each marked `QUIRK` below:
+//! - `walkable_addresses` adds an address's recorded service to its introducer's
+//!   service set while filtering;
+//! - `remove_by_address` does not clean the key → peer map, so such a peer stays
+//!   "known" and a later `add_verified_peer` with its key only merges addresses.
+
+use super::peer::{KeyBin, Mid, Peer, PeerAddresses, ServiceId};
+use crate::runtime::Instant;
+use indexmap::IndexMap;
+use rustc_hash::{FxBuildHasher, FxHashMap};
+use std::net::SocketAddr;
+
+/// What we know of a walkable address (py-ipv8 `WalkableAddress`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Walkable {
+    /// Key bin of the peer that introduced it (`None`: nobody, e.g. learned directly).
+    pub introduced_by: Option<KeyBin>,
+    /// The service (community id) through which it was introduced.
+    pub service: Option<ServiceId>,
+    /// Whether the address speaks new-style introductions.
+    pub new_style: bool,
+}
+
+#[derive(Clone)]
+struct Known {
+    peer: Peer,
+    /// In `verified_peers` (false only after `remove_by_address`, see QUIRK).
+    verified: bool,
+}
+
+/// The shared peer graph of one IPv8 instance.
+#[derive(Default)]
+pub struct Network {
+    all_addresses: IndexMap<SocketAddr, Walkable, FxBuildHasher>,
+    /// py-ipv8 `verified_by_public_key_bin` (+ the `verified_peers` flag).
+    known: IndexMap<KeyBin, Known, FxBuildHasher>,
+    /// Address → keys of verified peers having that address (for `verified_by_address`).
+    by_address: FxHashMap<SocketAddr, Vec<KeyBin>>,
+    services_per_peer: FxHashMap<KeyBin, Vec<ServiceId>>,
+    service_overlays: Vec<ServiceId>,
+    blacklist: Vec<SocketAddr>,
+    blacklist_mids: Vec<Mid>,
+}
+
+impl Network {
+    /// An empty network.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    // ----- blacklists and registrations -------------------------------------------
+
+    /// Addresses never to add as peers (bootstrap servers).
+    pub fn blacklist(&self) -> &[SocketAddr] {
+        &self.blacklist
+    }
+
+    /// Blacklist an address if it is not already (py-ipv8 `ensure_blacklisted`).
+    pub fn ensure_blacklisted(&mut self, address: SocketAddr) {
+        if !self.blacklist.contains(&address) {
+            self.blacklist.push(address);
+        }
+    }
+
+    /// Whether `address` is blacklisted.
+    pub fn is_blacklisted(&self, address: &SocketAddr) -> bool {
+        self.blacklist.contains(address)
+    }
+
+    /// Never add a peer with this mid (each community adds its own).
+    pub fn blacklist_mid(&mut self, mid: Mid) {
+        if !self.blacklist_mids.contains(&mid) {
+            self.blacklist_mids.push(mid);
+        }
+    }
+
+    /// Register a local overlay as provider of a service id.
+    pub fn register_service_provider(&mut self, service: ServiceId) {
+        if !self.service_overlays.contains(&service) {
+            self.service_overlays.push(service);
+        }
+    }
+
+    /// Service ids of the local overlays, in registration order.
+    pub fn service_providers(&self) -> &[ServiceId] {
+        &self.service_overlays
+    }
+
+    // ----- addresses ----------------------------------------------------------------
+
+    /// Whether `address` is known and known to speak new-style introductions.
+    pub fn is_new_style(&self, address: &SocketAddr) -> bool {
+        self.all_addresses.get(address).is_some_and(|w| w.new_style)
+    }
+
+    /// Whether `address` is among the known (walkable or peer) addresses.
+    pub fn is_known_address(&self, address: &SocketAddr) -> bool {
+        self.all_addresses.contains_key(address)
+    }
+
+    /// Number of known addresses.
+    pub fn address_count(&self) -> usize {
+        self.all_addresses.len()
+    }
+
+    /// Add an address with no introducer (e.g. from a snapshot).
+    pub fn add_walkable_address(&mut self, address: SocketAddr) {
+        self.all_addresses.insert(
+            address,
+            Walkable {
+                introduced_by: None,
+                service: None,
+                new_style: false,
+            },
+        );
+    }
+
+    /// `introducer` introduced us to `address` (py-ipv8 `discover_address`).
+    pub fn discover_address(
+        &mut self,
+        introducer: &Peer,
+        address: SocketAddr,
+        service: Option<ServiceId>,
+        new_style: bool,
+    ) {
+        if self.blacklist.contains(&address) {
+            self.add_verified_peer(introducer.clone());
+            return;
+        }
+        let replace = match self.all_addresses.get(&address) {
+            None => true,
+            // Our previous parent has been removed.
+            Some(w) => match &w.introduced_by {
+                None => true,
+                Some(k) => !self.known.contains_key(k),
+            },
+        };
+        if replace {
+            self.all_addresses.insert(
+                address,
+                Walkable {
+                    introduced_by: Some(introducer.key_bin().clone()),
+                    service,
+                    new_style,
+                },
+            );
+        }
+        self.add_verified_peer(introducer.clone());
+    }
+
+    /// Addresses introduced to us by the peer with `key` (py-ipv8 `get_introductions_from`).
+    pub fn introductions_from(&self, key: &KeyBin) -> Vec<SocketAddr> {
+        self.all_addresses
+            .iter()
+            .filter(|(_, w)| w.introduced_by.as_ref() == Some(key))
+            .map(|(a, _)| *a)
+            .collect()
+    }
+
+    /// The walkable-address record of `address`.
+    pub fn walkable_info(&self, address: &SocketAddr) -> Option<&Walkable> {
+        self.all_addresses.get(address)
+    }
+
+    /// Addresses ready to be walked to (py-ipv8 `get_walkable_addresses`): all known
+    /// addresses minus those of peers serving `service` (or of all verified peers if
+    /// `None`); with a service, keep an address only if it was introduced through that
+    /// service or its introducer serves it. `old_style` skips new-style addresses.
+    pub fn walkable_addresses(
+        &mut self,
+        service: Option<&ServiceId>,
+        old_style: bool,
+    ) -> Vec<SocketAddr> {
+        let mut exclude: Vec<SocketAddr> = Vec::new();
+        for k in self.known.values().filter(|k| k.verified) {
+            let serves = match service {
+                Some(s) => self
+                    .services_per_peer
+                    .get(k.peer.key_bin())
+                    .is_some_and(|v| v.contains(s)),
+                None => true,
+            };
+            if serves {
+                exclude.extend(k.peer.addresses().iter());
+            }
+        }
+        let mut out = Vec::new();
+        for (addr, w) in &self.all_addresses {
+            if exclude.contains(addr) {
+                continue;
+            }
+            let Some(sid) = service else {
+                out.push(*addr);
+                continue;
+            };
+            if old_style && w.new_style {
+                continue;
+            }
+            let mut ok = w.service.as_ref() == Some(sid);
+            if let Some(intro) = &w.introduced_by {
+                if let Some(services) = self.services_per_peer.get_mut(intro) {
+                    // QUIRK (spec §7): py-ipv8 adds the recorded service to the
+                    // introducer's *stored* service set while filtering.
+                    if let Some(s) = w.service {
+                        if !services.contains(&s) {
+                            services.push(s);
+                        }
+                    }
+                    ok = ok || services.contains(sid);
+                }
+            }
+            if ok {
+                out.push(*addr);
+            }
+        }
+        out
+    }
+
+    // ----- peers --------------------------------------------------------------------
+
+    /// Add a verified peer, or merge its addresses into the known peer with the same key
+    /// (py-ipv8 `add_verified_peer`).
+    pub fn add_verified_peer(&mut self, peer: Peer) {
+        if self.blacklist_mids.contains(peer.mid()) {
+            return;
+        }
+        if let Some(known) = self.known.get(peer.key_bin()) {
+            // This may just be an address update.
+            let mut merged = *known.peer.addresses();
+            merged.update(peer.addresses());
+            let key = peer.key_bin().clone();
+            self.set_addresses(&key, merged);
+            return;
+        }
+        let any_known = peer
+            .addresses()
+            .iter()
+            .any(|a| self.all_addresses.contains_key(&a));
+        if !any_known {
+            if peer.addresses().iter().any(|a| self.blacklist.contains(&a)) {
+                return;
+            }
+            for a in peer.addresses().iter() {
+                self.all_addresses.entry(a).or_insert(Walkable {
+                    introduced_by: None,
+                    service: None,
+                    new_style: false,
+                });
+            }
+        }
+        let key = peer.key_bin().clone();
+        self.index_add(&key, peer.addresses());
+        self.known.insert(
+            key,
+            Known {
+                peer,
+                verified: true,
+            },
+        );
+    }
+
+    /// Union `services` into the services advertised by the peer with `key`.
+    pub fn discover_services(&mut self, key: &KeyBin, services: &[ServiceId]) {
+        let set = self.services_per_peer.entry(key.clone()).or_default();
+        for s in services {
+            if !set.contains(s) {
+                set.push(*s);
+            }
+        }
+    }
+
+    /// Services advertised by the peer with `key`.
+    pub fn services_for_peer(&self, key: &KeyBin) -> &[ServiceId] {
+        self.services_per_peer
+            .get(key)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Verified peers serving `service` (py-ipv8 `get_peers_for_service`), in insertion order.
+    pub fn peers_for_service(&self, service: &ServiceId) -> Vec<Peer> {
+        self.verified_iter()
+            .filter(|p| self.serves(p.key_bin(), service))
+            .cloned()
+            .collect()
+    }
+
+    /// Number of verified peers serving `service` (cheaper than `peers_for_service`).
+    pub fn count_peers_for_service(&self, service: &ServiceId) -> usize {
+        self.verified_iter()
+            .filter(|p| self.serves(p.key_bin(), service))
+            .count()
+    }
+
+    fn serves(&self, key: &KeyBin, service: &ServiceId) -> bool {
+        self.services_per_peer
+            .get(key)
+            .is_some_and(|v| v.contains(service))
+    }
+
+    /// All verified peers, in insertion order.
+    pub fn verified_iter(&self) -> impl Iterator<Item = &Peer> + '_ {
+        self.known.values().filter(|k| k.verified).map(|k| &k.peer)
+    }
+
+    /// Number of verified peers.
+    pub fn verified_count(&self) -> usize {
+        self.known.values().filter(|k| k.verified).count()
+    }
+
+    /// The known peer with this key bin (py-ipv8 `verified_by_public_key_bin`; may be a
+    /// peer no longer verified, see QUIRK in the module doc).
+    pub fn known_by_key(&self, key: &[u8]) -> Option<&Peer> {
+        self.known.get(key).map(|k| &k.peer)
+    }
+
+    /// Whether the peer with this key is currently verified.
+    pub fn is_verified(&self, key: &[u8]) -> bool {
+        self.known.get(key).is_some_and(|k| k.verified)
+    }
+
+    /// A verified peer having `address` among its addresses (py-ipv8
+    /// `get_verified_by_address`; if several share it, the earliest added).
+    pub fn verified_by_address(&self, address: &SocketAddr) -> Option<&Peer> {
+        let key = self.by_address.get(address)?.first()?;
+        self.known.get(key).map(|k| &k.peer)
+    }
+
+    /// Modify the known peer with `key` (addresses are re-indexed afterwards).
+    pub fn update_peer<R>(&mut self, key: &KeyBin, f: impl FnOnce(&mut Peer) -> R) -> Option<R> {
+        let before = *self.known.get(key)?.peer.addresses();
+        let known = self.known.get_mut(key)?;
+        let r = f(&mut known.peer);
+        let after = *known.peer.addresses();
+        let verified = known.verified;
+        if before != after && verified {
+            self.index_remove(key, &before);
+            self.index_add(key, &after);
+        }
+        Some(r)
+    }
+
+    /// Set `last_response = now` on the verified peer with `address`, if any (done for
+    /// every packet routed to a local community, spec §6.7 last paragraph).
+    pub fn touch_by_address(&mut self, address: &SocketAddr, now: Instant) {
+        let Some(key) = self
+            .by_address
+            .get(address)
+            .and_then(|v| v.first())
+            .cloned()
+        else {
+            return;
+        };
+        if let Some(k) = self.known.get_mut(&key) {
+            k.peer.last_response = Some(now);
+        }
+    }
+
+    /// Forget `address` as walkable and drop every verified peer that has it, with
+    /// their service sets (py-ipv8 `remove_by_address`; see QUIRK in the module doc).
+    pub fn remove_by_address(&mut self, address: &SocketAddr) {
+        self.all_addresses.swap_remove(address);
+        let Some(keys) = self.by_address.get(address).cloned() else {
+            return;
+        };
+        for key in keys {
+            let addrs = match self.known.get_mut(&key) {
+                Some(k) if k.verified => {
+                    // QUIRK (spec §7): the key → peer map keeps the entry.
+                    k.verified = false;
+                    *k.peer.addresses()
+                }
+                _ => continue,
+            };
+            self.index_remove(&key, &addrs);
+            self.services_per_peer.remove(&key);
+        }
+    }
+
+    /// Remove a peer completely: its addresses as walkable, its verified entry, its key
+    /// map entry and its services (py-ipv8 `remove_peer`).
+    pub fn remove_peer(&mut self, key: &KeyBin) {
+        let Some(k) = self.known.swap_remove(key) else {
+            self.services_per_peer.remove(key);
+            return;
+        };
+        for a in k.peer.addresses().iter() {
+            self.all_addresses.swap_remove(&a);
+        }
+        if k.verified {
+            self.index_remove(key, k.peer.addresses());
+        }
+        self.services_per_peer.remove(key);
+    }
+
+    /// Preferred addresses of every verified peer, skipping `0.0.0.0:0` (the content
+    /// of py-ipv8's `snapshot()`, before `address` encoding).
+    pub fn snapshot_addresses(&self) -> Vec<SocketAddr> {
+        self.verified_iter()
+            .map(Peer::address)
+            .filter(|a| *a != super::peer::NULL_ADDRESS)
+            .collect()
+    }
+
+    // ----- internals ----------------------------------------------------------------
+
+    fn set_addresses(&mut self, key: &KeyBin, addrs: PeerAddresses) {
+        self.update_peer(key, |p| *p.addresses_mut() = addrs);
+    }
+
+    fn index_add(&mut self, key: &KeyBin, addrs: &PeerAddresses) {
+        for a in addrs.iter() {
+            let v = self.by_address.entry(a).or_default();
+            if !v.contains(key) {
+                v.push(key.clone());
+            }
+        }
+    }
+
+    fn index_remove(&mut self, key: &KeyBin, addrs: &PeerAddresses) {
+        for a in addrs.iter() {
+            if let Some(v) = self.by_address.get_mut(&a) {
+                v.retain(|k| k != key);
+                if v.is_empty() {
+                    self.by_address.remove(&a);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    fn key(n: u8) -> KeyBin {
+        Arc::from(vec![n; 74].into_boxed_slice())
+    }
+    fn addr(n: u8) -> SocketAddr {
+        SocketAddr::from(([1, 2, 3, n], 1000 + n as u16))
+    }
+    const S: ServiceId = [7; 20];
+    const T: ServiceId = [8; 20];
+
+    fn peer(n: u8) -> Peer {
+        Peer::new(key(n), addr(n), Instant::ZERO)
+    }
+
+    #[test]
+    fn add_verified_and_lookup() {
+        let mut net = Network::new();
+        net.add_verified_peer(peer(1));
+        assert_eq!(net.verified_count(), 1);
+        assert!(net.is_known_address(&addr(1)));
+        assert_eq!(
+            net.verified_by_address(&addr(1)).unwrap().key_bin(),
+            &key(1)
+        );
+        // Same key, new address: merged, not a second peer.
+        let mut p = peer(1);
+        p.add_address(addr(9));
+        net.add_verified_peer(p);
+        assert_eq!(net.verified_count(), 1);
+        assert!(net.verified_by_address(&addr(1)).is_none());
+        assert_eq!(
+            net.verified_by_address(&addr(9)).unwrap().key_bin(),
+            &key(1)
+        );
+    }
+
+    #[test]
+    fn blacklists_refuse_peers() {
+        let mut net = Network::new();
+        net.ensure_blacklisted(addr(2));
+        net.add_verified_peer(peer(2));
+        assert_eq!(net.verified_count(), 0);
+        let p = peer(3);
+        net.blacklist_mid(*p.mid());
+        net.add_verified_peer(p);
+        assert_eq!(net.verified_count(), 0);
+        // A blacklisted address that was also introduced does become a peer.
+        net.discover_address(&peer(4), addr(2), Some(S), false);
+        assert_eq!(net.verified_count(), 1, "only the introducer");
+    }
+
+    #[test]
+    fn walkable_addresses_filter_by_service() {
+        let mut net = Network::new();
+        let a = peer(1);
+        net.add_verified_peer(a.clone());
+        net.discover_services(a.key_bin(), &[S]);
+        net.discover_address(&a, addr(5), Some(S), false);
+        net.discover_address(&a, addr(6), Some(T), true);
+        let w = net.walkable_addresses(Some(&S), false);
+        // addr(6) was introduced through T, but its introducer serves S: kept (and the
+        // QUIRK adds T to a's services).
+        assert_eq!(w, vec![addr(5), addr(6)]);
+        assert!(net.services_for_peer(a.key_bin()).contains(&T));
+        assert_eq!(net.walkable_addresses(Some(&S), true), vec![addr(5)]);
+        // Peer addresses are not walkable.
+        assert!(!net.walkable_addresses(None, false).contains(&addr(1)));
+    }
+
+    #[test]
+    fn remove_by_address_keeps_known_quirk() {
+        let mut net = Network::new();
+        let a = peer(1);
+        net.add_verified_peer(a.clone());
+        net.discover_services(a.key_bin(), &[S]);
+        net.remove_by_address(&addr(1));
+        assert_eq!(net.verified_count(), 0);
+        assert!(net.known_by_key(a.key_bin()).is_some());
+        assert!(net.services_for_peer(a.key_bin()).is_empty());
+        // QUIRK: adding it again only merges addresses.
+        net.add_verified_peer(a.clone());
+        assert_eq!(net.verified_count(), 0);
+        // remove_peer forgets it entirely; then it can be added again.
+        net.remove_peer(a.key_bin());
+        net.add_verified_peer(a);
+        assert_eq!(net.verified_count(), 1);
+    }
+
+    #[test]
+    fn discover_address_replaces_orphans() {
+        let mut net = Network::new();
+        let (a, b) = (peer(1), peer(2));
+        net.discover_address(&a, addr(5), Some(S), false);
+        net.discover_address(&b, addr(5), Some(S), false);
+        assert_eq!(
+            net.walkable_info(&addr(5)).unwrap().introduced_by.as_ref(),
+            Some(a.key_bin())
+        );
+        net.remove_peer(a.key_bin());
+        net.discover_address(&b, addr(5), Some(S), true);
+        assert_eq!(
+            net.walkable_info(&addr(5)).unwrap().introduced_by.as_ref(),
+            Some(b.key_bin())
+        );
+        assert!(net.is_new_style(&addr(5)));
+        assert_eq!(net.introductions_from(b.key_bin()), vec![addr(5)]);
+    }
+
+    #[test]
+    fn peers_for_service_and_touch() {
+        let mut net = Network::new();
+        for n in 1..=3 {
+            net.add_verified_peer(peer(n));
+        }
+        net.discover_services(&key(2), &[S]);
+        assert_eq!(net.count_peers_for_service(&S), 1);
+        assert_eq!(net.peers_for_service(&S)[0].key_bin(), &key(2));
+        net.touch_by_address(&addr(2), Instant::from_secs(5));
+        assert_eq!(
+            net.known_by_key(&key(2)).unwrap().last_response,
+            Some(Instant::from_secs(5))
+        );
+        assert_eq!(net.snapshot_addresses(), vec![addr(1), addr(2), addr(3)]);
+    }
+}

@@ -1,0 +1,257 @@
+//! [`Peer`]: a public key with addresses and liveness bookkeeping
+//! (py-ipv8 `ipv8/peer.py`, spec §8).
+//!
+//! Peers are identified by their public key bin (two peers are equal when their key
+//! bins are equal). A `Peer` is a value: the [`Network`](super::Network) holds the
+//! authoritative copy of a verified peer, and hands out clones.
+
+use crate::runtime::{Duration, Instant};
+use sha1::{Digest, Sha1};
+use std::collections::VecDeque;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// A public key in py-ipv8's key-bin format (`LibNaCLPK:` … or DER), shared cheaply.
+pub type KeyBin = Arc<[u8]>;
+
+/// A 20-byte member id: SHA-1 of the public key bin (spec §5.3).
+pub type Mid = [u8; 20];
+
+/// A 20-byte community (service) id.
+pub type ServiceId = [u8; 20];
+
+/// The "no address" address py-ipv8 uses: `0.0.0.0:0`.
+pub const NULL_ADDRESS: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
+    std::net::Ipv4Addr::UNSPECIFIED,
+    0,
+));
+
+/// How many ping round-trip times a peer remembers (py-ipv8: `deque(maxlen=5)`).
+pub const MAX_PINGS: usize = 5;
+
+/// `mid` of a key bin.
+pub fn mid_of(key_bin: &[u8]) -> Mid {
+    let digest = Sha1::digest(key_bin);
+    let mut mid = [0u8; 20];
+    mid.copy_from_slice(&digest);
+    mid
+}
+
+/// The addresses of a peer, one per address type (py-ipv8 keys `Peer.addresses` by
+/// the address class: `UDPv4Address`, `UDPv4LANAddress`, `UDPv6Address`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PeerAddresses {
+    /// The IPv4 (WAN / source) address.
+    pub v4: Option<SocketAddr>,
+    /// The IPv4 LAN address the peer reported in an introduction-request.
+    pub v4_lan: Option<SocketAddr>,
+    /// The IPv6 address.
+    pub v6: Option<SocketAddr>,
+}
+
+impl PeerAddresses {
+    /// Every address, in a fixed order (v4, LAN, v6).
+    pub fn iter(&self) -> impl Iterator<Item = SocketAddr> + '_ {
+        [self.v4, self.v4_lan, self.v6].into_iter().flatten()
+    }
+
+    /// Whether `addr` is one of these addresses (value equality, as in py-ipv8).
+    pub fn contains(&self, addr: &SocketAddr) -> bool {
+        self.v4.as_ref() == Some(addr)
+            || self.v4_lan.as_ref() == Some(addr)
+            || self.v6.as_ref() == Some(addr)
+    }
+
+    /// Merge `other` into `self` (py-ipv8 `addresses.update(other.addresses)`).
+    pub fn update(&mut self, other: &PeerAddresses) {
+        if other.v4.is_some() {
+            self.v4 = other.v4;
+        }
+        if other.v4_lan.is_some() {
+            self.v4_lan = other.v4_lan;
+        }
+        if other.v6.is_some() {
+            self.v6 = other.v6;
+        }
+    }
+}
+
+/// A peer: public key, addresses, and what we know of its liveness.
+#[derive(Clone)]
+pub struct Peer {
+    key: KeyBin,
+    mid: Mid,
+    addresses: PeerAddresses,
+    /// When this `Peer` object was created.
+    pub creation_time: Instant,
+    /// When we last heard from it; `None` is py-ipv8's `0` ("never", for peers learned
+    /// from a message rather than from their own contact).
+    pub last_response: Option<Instant>,
+    lamport_timestamp: u64,
+    pings: VecDeque<Duration>,
+    /// Whether it speaks new-style (IPv6-capable) introductions.
+    pub new_style_intro: bool,
+    /// When set, `add_address` leaves the addresses alone.
+    pub address_frozen: bool,
+}
+
+impl Peer {
+    /// A peer for `key` first seen at `address` (py-ipv8 `Peer(key, address)` with
+    /// `intro=True`: `last_response` is "never").
+    pub fn new(key: KeyBin, address: SocketAddr, now: Instant) -> Self {
+        let mid = mid_of(&key);
+        let mut p = Peer {
+            key,
+            mid,
+            addresses: PeerAddresses::default(),
+            creation_time: now,
+            last_response: None,
+            lamport_timestamp: 0,
+            pings: VecDeque::new(),
+            new_style_intro: false,
+            address_frozen: false,
+        };
+        p.add_address(address);
+        p
+    }
+
+    /// A peer with no address yet.
+    pub fn without_address(key: KeyBin, now: Instant) -> Self {
+        let mid = mid_of(&key);
+        Peer {
+            key,
+            mid,
+            addresses: PeerAddresses::default(),
+            creation_time: now,
+            last_response: None,
+            lamport_timestamp: 0,
+            pings: VecDeque::new(),
+            new_style_intro: false,
+            address_frozen: false,
+        }
+    }
+
+    /// The public key bin.
+    pub fn key_bin(&self) -> &KeyBin {
+        &self.key
+    }
+
+    /// The member id (SHA-1 of the key bin).
+    pub fn mid(&self) -> &Mid {
+        &self.mid
+    }
+
+    /// All known addresses.
+    pub fn addresses(&self) -> &PeerAddresses {
+        &self.addresses
+    }
+
+    /// Mutable access to the addresses (bypasses `address_frozen`).
+    pub fn addresses_mut(&mut self) -> &mut PeerAddresses {
+        &mut self.addresses
+    }
+
+    /// The preferred address: IPv6 if known, else IPv4, else `0.0.0.0:0`. The LAN
+    /// address is never preferred (spec §8).
+    pub fn address(&self) -> SocketAddr {
+        self.addresses
+            .v6
+            .or(self.addresses.v4)
+            .unwrap_or(NULL_ADDRESS)
+    }
+
+    /// Record an address of the peer's WAN/IPv6 type (py-ipv8 `Peer.add_address`):
+    /// an IPv4 address replaces the IPv4 entry, an IPv6 one the IPv6 entry.
+    pub fn add_address(&mut self, address: SocketAddr) {
+        if self.address_frozen {
+            return;
+        }
+        match address {
+            SocketAddr::V4(_) => self.addresses.v4 = Some(address),
+            SocketAddr::V6(_) => self.addresses.v6 = Some(address),
+        }
+    }
+
+    /// Record the LAN address reported by the peer (`UDPv4LANAddress`).
+    pub fn set_lan_address(&mut self, address: SocketAddr) {
+        if self.address_frozen {
+            return;
+        }
+        self.addresses.v4_lan = Some(address);
+    }
+
+    /// Record a ping round-trip time (keeps the last [`MAX_PINGS`]).
+    pub fn add_ping(&mut self, rtt: Duration) {
+        if self.pings.len() == MAX_PINGS {
+            self.pings.pop_front();
+        }
+        self.pings.push_back(rtt);
+    }
+
+    /// The remembered ping round-trip times, oldest first.
+    pub fn pings(&self) -> impl Iterator<Item = &Duration> {
+        self.pings.iter()
+    }
+
+    /// Number of remembered pings.
+    pub fn ping_count(&self) -> usize {
+        self.pings.len()
+    }
+
+    /// Median ping (mean of the middle two for an even count), if any.
+    pub fn median_ping(&self) -> Option<Duration> {
+        let mut v: Vec<Duration> = self.pings.iter().copied().collect();
+        v.sort();
+        let n = v.len();
+        match n {
+            0 => None,
+            _ if n % 2 == 1 => v.get(n / 2).copied(),
+            _ => Some((*v.get(n / 2 - 1)? + *v.get(n / 2)?) / 2),
+        }
+    }
+
+    /// Lamport clock update on a received timestamp (py-ipv8 `update_clock`): also
+    /// marks the peer as having responded now.
+    pub fn update_clock(&mut self, timestamp: u64, now: Instant) {
+        self.lamport_timestamp = self.lamport_timestamp.max(timestamp);
+        self.last_response = Some(now);
+    }
+
+    /// The highest Lamport timestamp seen from this peer.
+    pub fn lamport_timestamp(&self) -> u64 {
+        self.lamport_timestamp
+    }
+}
+
+impl PartialEq for Peer {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl Eq for Peer {}
+
+impl Hash for Peer {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.mid.hash(state)
+    }
+}
+
+impl fmt::Debug for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Peer<{}, {}>",
+            self.address(),
+            hex::encode(&self.mid[..8])
+        )
+    }
+}
+
+impl fmt::Display for Peer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
