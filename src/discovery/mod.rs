@@ -3,6 +3,11 @@
 
 pub mod network;
 pub mod peer;
+pub mod strategy;
 
 pub use network::{Network, Walkable};
 pub use peer::{mid_of, KeyBin, Mid, Peer, PeerAddresses, ServiceId, NULL_ADDRESS};
+pub use strategy::{
+    DiscoveryStrategy, EdgeWalk, PeriodicSimilarity, PingOverlay, RandomChurn, RandomWalk,
+    WalkOverlay,
+};
