@@ -1,1 +1,14 @@
-//! `community`: the overlay framework (handlers, `ez_send`, introductions, punctures).
+//! `community`: the overlay framework (py-ipv8 `Community`): handlers by payload type,
+//! `ez_send`, introduction/puncture handling, tasks; plus the node-wide context the
+//! overlays of one IPv8 instance share.
+
+pub mod base;
+pub mod context;
+pub mod intro;
+pub mod overlay;
+pub mod payload;
+
+pub use base::{Community, CommunityBase, CommunityError, CommunityExt, CommunitySettings, Handler, DEFAULT_MAX_PEERS};
+pub use context::{DropReason, KeyCache, NodeContext, NodeStats, Outgoing, Shared};
+pub use intro::{IntroductionRequest, IntroductionResponse};
+pub use overlay::{AnyOverlay, Overlay, Walker};
