@@ -1,1 +1,3 @@
 //! `community`: the overlay framework (handlers, `ez_send`, introductions, punctures).
+
+pub mod payload;
