@@ -27,5 +27,8 @@ pub mod runtime;
 pub mod sim;
 pub mod wire;
 
+// Lets `#[derive(Payload)]` name `::ipv8sim::…` from inside this crate too.
+extern crate self as ipv8sim;
+
 /// The crate version (for `summary.json` and `--version`).
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
