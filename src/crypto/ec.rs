@@ -1,0 +1,376 @@
+//! Legacy EC keys ("M2Crypto" keys, spec §5.2) on OpenSSL: sect163k1 (very-low),
+//! sect233k1 (low), sect409k1 (medium), sect571k1 (high).
+//!
+//! Formats follow py-ipv8 3.2.1 (`ipv8/keyvault/private/openssl.py`,
+//! `ipv8/keyvault/public/openssl.py`): the public key bin is a DER SubjectPublicKeyInfo
+//! (named curve, uncompressed point), the private key bin a DER SEC1 `ECPrivateKey`
+//! (with parameters and public key); PEM is accepted on input. Signatures are ECDSA
+//! over SHA-1, encoded as r ‖ s, each left-padded to ceil(degree / 8) bytes.
+//!
+//! Signing is **deterministic** here (the nonce is derived from the key and the digest
+//! with HMAC-SHA-512, in the spirit of RFC 6979) so that simulations are reproducible;
+//! py-ipv8 uses random nonces, which a verifier cannot tell apart.
+
+use super::error::CryptoError;
+use super::kind::EcCurve;
+use super::mid_of;
+use hmac::{Hmac, Mac};
+use openssl::bn::{BigNum, BigNumContext, BigNumRef};
+use openssl::ec::{EcGroup, EcKey, EcPoint};
+use openssl::ecdsa::EcdsaSig;
+use openssl::error::ErrorStack;
+use openssl::pkey::{Private, Public};
+use rand::{CryptoRng, RngCore};
+use sha1::{Digest, Sha1};
+use sha2::Sha512;
+use std::sync::Arc;
+
+/// Maps an OpenSSL failure during generation/signing (never caused by input bytes).
+fn ossl(e: ErrorStack) -> CryptoError {
+    CryptoError::OpenSsl(e.to_string())
+}
+
+/// Maps an OpenSSL failure while parsing untrusted key bytes.
+fn invalid(e: ErrorStack) -> CryptoError {
+    CryptoError::InvalidEcKey(e.to_string())
+}
+
+/// The curve of a parsed key, if it is one py-ipv8 uses.
+fn curve_of<T: openssl::pkey::HasParams>(key: &EcKey<T>) -> Result<EcCurve, CryptoError> {
+    let nid = key
+        .group()
+        .curve_name()
+        .ok_or_else(|| CryptoError::UnsupportedCurve("explicit curve parameters".to_owned()))?;
+    EcCurve::from_nid(nid).ok_or_else(|| {
+        CryptoError::UnsupportedCurve(
+            nid.short_name()
+                .map(str::to_owned)
+                .unwrap_or_else(|_| format!("nid {}", nid.as_raw())),
+        )
+    })
+}
+
+/// True if the bytes look like PEM text.
+pub(crate) fn is_pem(bytes: &[u8]) -> bool {
+    let trimmed = bytes.trim_ascii_start();
+    trimmed.starts_with(b"-----BEGIN")
+}
+
+fn group_for(curve: EcCurve) -> Result<EcGroup, CryptoError> {
+    EcGroup::from_curve_name(curve.nid()).map_err(ossl)
+}
+
+fn order_of(group: &EcGroup) -> Result<BigNum, CryptoError> {
+    let mut ctx = BigNumContext::new().map_err(ossl)?;
+    let mut order = BigNum::new().map_err(ossl)?;
+    group.order(&mut order, &mut ctx).map_err(ossl)?;
+    Ok(order)
+}
+
+#[derive(Debug)]
+struct PublicInner {
+    curve: EcCurve,
+    bin: Vec<u8>,
+    key: EcKey<Public>,
+    mid: [u8; 20],
+}
+
+/// A legacy EC public key. Cheap to clone (shared).
+#[derive(Debug, Clone)]
+pub struct EcPublicKey(Arc<PublicInner>);
+
+impl EcPublicKey {
+    fn from_key(key: EcKey<Public>) -> Result<Self, CryptoError> {
+        let curve = curve_of(&key)?;
+        key.check_key().map_err(invalid)?;
+        let bin = key.public_key_to_der().map_err(invalid)?;
+        Ok(EcPublicKey(Arc::new(PublicInner {
+            curve,
+            mid: mid_of(&bin),
+            bin,
+            key,
+        })))
+    }
+
+    /// Parses a DER SubjectPublicKeyInfo (py-ipv8's public key bin).
+    pub fn from_der(der: &[u8]) -> Result<Self, CryptoError> {
+        Self::from_key(EcKey::public_key_from_der(der).map_err(invalid)?)
+    }
+
+    /// Parses a `-----BEGIN PUBLIC KEY-----` PEM.
+    pub fn from_pem(pem: &[u8]) -> Result<Self, CryptoError> {
+        Self::from_key(EcKey::public_key_from_pem(pem).map_err(invalid)?)
+    }
+
+    /// Parses DER, or PEM if the bytes start with `-----BEGIN`.
+    pub fn from_bin(bin: &[u8]) -> Result<Self, CryptoError> {
+        if is_pem(bin) {
+            Self::from_pem(bin)
+        } else {
+            Self::from_der(bin)
+        }
+    }
+
+    /// The curve.
+    pub fn curve(&self) -> EcCurve {
+        self.0.curve
+    }
+
+    /// The public key bin: DER SubjectPublicKeyInfo.
+    pub fn key_to_bin(&self) -> &[u8] {
+        &self.0.bin
+    }
+
+    /// The public key as `-----BEGIN PUBLIC KEY-----` PEM.
+    pub fn key_to_pem(&self) -> Result<String, CryptoError> {
+        let pem = self.0.key.public_key_to_pem().map_err(ossl)?;
+        String::from_utf8(pem).map_err(|e| CryptoError::OpenSsl(e.to_string()))
+    }
+
+    /// `mid` = SHA-1 of the public key bin (spec §5.3).
+    pub fn mid(&self) -> [u8; 20] {
+        self.0.mid
+    }
+
+    /// Signature length: 42 / 60 / 104 / 144 bytes.
+    pub fn signature_length(&self) -> usize {
+        self.0.curve.signature_length()
+    }
+
+    /// Verifies an r ‖ s ECDSA-SHA1 signature. Wrong length, out-of-range values or a
+    /// bad signature yield `false`; never panics.
+    pub fn verify(&self, signature: &[u8], msg: &[u8]) -> bool {
+        let half = self.0.curve.half_signature_length();
+        if signature.len() != 2 * half {
+            return false;
+        }
+        let (r, s) = signature.split_at(half);
+        let (Ok(r), Ok(s)) = (BigNum::from_slice(r), BigNum::from_slice(s)) else {
+            return false;
+        };
+        let Ok(sig) = EcdsaSig::from_private_components(r, s) else {
+            return false;
+        };
+        let digest = Sha1::digest(msg);
+        sig.verify(&digest, &self.0.key).unwrap_or(false)
+    }
+}
+
+struct PrivateInner {
+    key: EcKey<Private>,
+    public: EcPublicKey,
+    /// The private scalar, big-endian, left-padded to the order's length (HMAC key
+    /// for deterministic nonces).
+    scalar_bytes: Vec<u8>,
+    order: BigNum,
+}
+
+/// A legacy EC private key. Cheap to clone (shared).
+#[derive(Clone)]
+pub struct EcPrivateKey(Arc<PrivateInner>);
+
+impl std::fmt::Debug for EcPrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print secrets.
+        f.debug_struct("EcPrivateKey")
+            .field("public", &self.0.public)
+            .finish_non_exhaustive()
+    }
+}
+
+impl EcPrivateKey {
+    /// Builds the key from a scalar in [1, order-1], computing the public point.
+    fn from_scalar(curve: EcCurve, scalar: &BigNumRef) -> Result<Self, CryptoError> {
+        let group = group_for(curve)?;
+        let order = order_of(&group)?;
+        if scalar.num_bits() == 0 || scalar.ucmp(&order) != std::cmp::Ordering::Less {
+            return Err(CryptoError::InvalidEcKey(
+                "private scalar out of range [1, order-1]".to_owned(),
+            ));
+        }
+        let mut ctx = BigNumContext::new().map_err(ossl)?;
+        let mut point = EcPoint::new(&group).map_err(ossl)?;
+        point.mul_generator2(&group, scalar, &mut ctx).map_err(ossl)?;
+        let key = EcKey::from_private_components(&group, scalar, &point).map_err(invalid)?;
+        key.check_key().map_err(invalid)?;
+        let public = EcPublicKey::from_key(EcKey::from_public_key(&group, &point).map_err(ossl)?)?;
+        let scalar_bytes = scalar.to_vec_padded(order.num_bytes()).map_err(ossl)?;
+        Ok(EcPrivateKey(Arc::new(PrivateInner {
+            key,
+            public,
+            scalar_bytes,
+            order,
+        })))
+    }
+
+    /// Deterministic generation from the caller's RNG: draws ceil(order bits / 8) + 8
+    /// bytes, reduces them mod the group order (redrawing on zero) and computes the
+    /// public point.
+    pub fn generate<R: RngCore + CryptoRng>(curve: EcCurve, rng: &mut R) -> Result<Self, CryptoError> {
+        let group = group_for(curve)?;
+        let order = order_of(&group)?;
+        let mut ctx = BigNumContext::new().map_err(ossl)?;
+        let len = usize::try_from(order.num_bytes()).map_err(|e| CryptoError::OpenSsl(e.to_string()))? + 8;
+        let mut buf = vec![0u8; len];
+        loop {
+            rng.fill_bytes(&mut buf);
+            let wide = BigNum::from_slice(&buf).map_err(ossl)?;
+            let mut scalar = BigNum::new().map_err(ossl)?;
+            scalar.nnmod(&wide, &order, &mut ctx).map_err(ossl)?;
+            if scalar.num_bits() != 0 {
+                return Self::from_scalar(curve, &scalar);
+            }
+        }
+    }
+
+    /// Generation with OpenSSL's own RNG, like py-ipv8's `generate_key`. Not
+    /// reproducible: for real-network use only (e.g. a tracker on a real socket).
+    pub fn generate_with_openssl_rng(curve: EcCurve) -> Result<Self, CryptoError> {
+        let group = group_for(curve)?;
+        let key = EcKey::generate(&group).map_err(ossl)?;
+        Self::from_scalar(curve, key.private_key())
+    }
+
+    fn from_parsed(key: EcKey<Private>) -> Result<Self, CryptoError> {
+        let curve = curve_of(&key)?;
+        key.check_key().map_err(invalid)?;
+        Self::from_scalar(curve, key.private_key())
+    }
+
+    /// Parses DER: SEC1 `ECPrivateKey` (py-ipv8's private key bin) or PKCS#8.
+    pub fn from_der(der: &[u8]) -> Result<Self, CryptoError> {
+        match EcKey::private_key_from_der(der) {
+            Ok(key) => Self::from_parsed(key),
+            Err(sec1_err) => {
+                let pkey = openssl::pkey::PKey::private_key_from_der(der)
+                    .map_err(|_| invalid(sec1_err))?;
+                Self::from_parsed(pkey.ec_key().map_err(invalid)?)
+            }
+        }
+    }
+
+    /// Parses PEM (`EC PRIVATE KEY` or PKCS#8 `PRIVATE KEY`, unencrypted).
+    pub fn from_pem(pem: &[u8]) -> Result<Self, CryptoError> {
+        let pkey = openssl::pkey::PKey::private_key_from_pem(pem).map_err(invalid)?;
+        Self::from_parsed(pkey.ec_key().map_err(invalid)?)
+    }
+
+    /// Parses DER, or PEM if the bytes start with `-----BEGIN`.
+    pub fn from_bin(bin: &[u8]) -> Result<Self, CryptoError> {
+        if is_pem(bin) {
+            Self::from_pem(bin)
+        } else {
+            Self::from_der(bin)
+        }
+    }
+
+    /// The curve.
+    pub fn curve(&self) -> EcCurve {
+        self.0.public.curve()
+    }
+
+    /// The private key bin: DER SEC1 `ECPrivateKey` with curve OID and public key.
+    pub fn key_to_bin(&self) -> Result<Vec<u8>, CryptoError> {
+        self.0.key.private_key_to_der().map_err(ossl)
+    }
+
+    /// The private key as `-----BEGIN EC PRIVATE KEY-----` PEM.
+    pub fn key_to_pem(&self) -> Result<String, CryptoError> {
+        let pem = self.0.key.private_key_to_pem().map_err(ossl)?;
+        String::from_utf8(pem).map_err(|e| CryptoError::OpenSsl(e.to_string()))
+    }
+
+    /// The public half.
+    pub fn public_key(&self) -> &EcPublicKey {
+        &self.0.public
+    }
+
+    /// Signature length: 42 / 60 / 104 / 144 bytes.
+    pub fn signature_length(&self) -> usize {
+        self.curve().signature_length()
+    }
+
+    /// Deterministic nonce k in [1, n-1] for a digest and attempt number.
+    fn nonce(&self, digest: &[u8], attempt: u32, ctx: &mut BigNumContext) -> Result<BigNum, CryptoError> {
+        let order = &self.0.order;
+        let need = self.0.scalar_bytes.len() + 8;
+        let mut stream = Vec::with_capacity(need + 64);
+        let mut block = 0u8;
+        while stream.len() < need {
+            let mut mac = <Hmac<Sha512> as Mac>::new_from_slice(&self.0.scalar_bytes)
+                .map_err(|e| CryptoError::OpenSsl(e.to_string()))?;
+            mac.update(b"ipv8sim-ecdsa-nonce");
+            mac.update(digest);
+            mac.update(&attempt.to_be_bytes());
+            mac.update(&[block]);
+            stream.extend_from_slice(&mac.finalize().into_bytes());
+            block = block.wrapping_add(1);
+        }
+        let wide = BigNum::from_slice(&stream).map_err(ossl)?;
+        let mut k = BigNum::new().map_err(ossl)?;
+        k.nnmod(&wide, order, ctx).map_err(ossl)?;
+        Ok(k)
+    }
+
+    /// ECDSA-SHA1 signature over `msg`, as r ‖ s (each ceil(degree / 8) bytes).
+    /// Deterministic (same key + message → same signature); any valid ECDSA verifier,
+    /// including py-ipv8's, accepts it.
+    pub fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let digest = Sha1::digest(msg);
+        let group = self.0.key.group();
+        let order = &self.0.order;
+        let d = self.0.key.private_key();
+        let mut ctx = BigNumContext::new().map_err(ossl)?;
+        // e = the digest as an integer: every supported order has more than 160 bits,
+        // so no truncation is needed (SEC1 §4.1.3 step 5).
+        let e = BigNum::from_slice(&digest).map_err(ossl)?;
+        let half = self.curve().half_signature_length();
+        for attempt in 0u32..u32::MAX {
+            let k = self.nonce(&digest, attempt, &mut ctx)?;
+            if k.num_bits() == 0 {
+                continue;
+            }
+            let mut point = EcPoint::new(group).map_err(ossl)?;
+            point.mul_generator2(group, &k, &mut ctx).map_err(ossl)?;
+            let mut x = BigNum::new().map_err(ossl)?;
+            let mut y = BigNum::new().map_err(ossl)?;
+            point
+                .affine_coordinates(group, &mut x, &mut y, &mut ctx)
+                .map_err(ossl)?;
+            let mut r = BigNum::new().map_err(ossl)?;
+            r.nnmod(&x, order, &mut ctx).map_err(ossl)?;
+            if r.num_bits() == 0 {
+                continue;
+            }
+            // s = k^-1 (e + r d) mod n
+            let mut rd = BigNum::new().map_err(ossl)?;
+            rd.mod_mul(&r, d, order, &mut ctx).map_err(ossl)?;
+            let mut sum = BigNum::new().map_err(ossl)?;
+            sum.mod_add(&e, &rd, order, &mut ctx).map_err(ossl)?;
+            let mut kinv = BigNum::new().map_err(ossl)?;
+            kinv.mod_inverse(&k, order, &mut ctx).map_err(ossl)?;
+            let mut s = BigNum::new().map_err(ossl)?;
+            s.mod_mul(&kinv, &sum, order, &mut ctx).map_err(ossl)?;
+            if s.num_bits() == 0 {
+                continue;
+            }
+            let pad = i32::try_from(half).map_err(|e| CryptoError::OpenSsl(e.to_string()))?;
+            let mut out = r.to_vec_padded(pad).map_err(ossl)?;
+            out.extend_from_slice(&s.to_vec_padded(pad).map_err(ossl)?);
+            return Ok(out);
+        }
+        Err(CryptoError::OpenSsl("no usable ECDSA nonce".to_owned()))
+    }
+
+    /// ECDSA-SHA1 with OpenSSL's random nonce, exactly as py-ipv8 signs. Not
+    /// reproducible: for real-network use or cross-checking only.
+    pub fn sign_randomized(&self, msg: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let digest = Sha1::digest(msg);
+        let sig = EcdsaSig::sign(&digest, &self.0.key).map_err(ossl)?;
+        let pad = i32::try_from(self.curve().half_signature_length())
+            .map_err(|e| CryptoError::OpenSsl(e.to_string()))?;
+        let mut out = sig.r().to_vec_padded(pad).map_err(ossl)?;
+        out.extend_from_slice(&sig.s().to_vec_padded(pad).map_err(ossl)?);
+        Ok(out)
+    }
+}

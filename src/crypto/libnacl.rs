@@ -1,0 +1,218 @@
+//! The default py-ipv8 identity: the LibNaCL dual key ("curve25519", spec §5.1).
+//!
+//! Private bin: `LibNaCLSK:` ‖ X25519 secret (32) ‖ Ed25519 seed (32) = 74 bytes.
+//! Public bin: `LibNaCLPK:` ‖ X25519 public (32) ‖ Ed25519 verify key (32) = 74 bytes.
+//! Matches py-ipv8's `ipv8/keyvault` LibNaCL keys (libnacl's `DualSecret`).
+
+use super::error::CryptoError;
+use super::mid_of;
+use super::tunnel::crypto_box_beforenm;
+use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use rand::{CryptoRng, RngCore};
+use std::sync::Arc;
+
+/// ASCII prefix of a LibNaCL private key bin.
+pub const PRIVATE_PREFIX: &[u8; 10] = b"LibNaCLSK:";
+/// ASCII prefix of a LibNaCL public key bin.
+pub const PUBLIC_PREFIX: &[u8; 10] = b"LibNaCLPK:";
+/// Length of both the private and the public key bin.
+pub const BIN_LENGTH: usize = 74;
+/// Length of an Ed25519 signature.
+pub const SIGNATURE_LENGTH: usize = 64;
+
+/// Splits a 74-byte bin with the given prefix into its two 32-byte halves.
+fn split_bin(
+    bin: &[u8],
+    prefix: &[u8; 10],
+    what: &'static str,
+) -> Result<([u8; 32], [u8; 32]), CryptoError> {
+    let wrong_len = || CryptoError::InvalidLength {
+        what,
+        expected: BIN_LENGTH,
+        actual: bin.len(),
+    };
+    let rest = bin.strip_prefix(prefix.as_slice()).ok_or_else(wrong_len)?;
+    if rest.len() != 64 {
+        return Err(wrong_len());
+    }
+    let (a, b) = rest.split_at(32);
+    let a: [u8; 32] = a.try_into().map_err(|_| wrong_len())?;
+    let b: [u8; 32] = b.try_into().map_err(|_| wrong_len())?;
+    Ok((a, b))
+}
+
+#[derive(Debug)]
+struct PublicInner {
+    bin: [u8; BIN_LENGTH],
+    x25519: [u8; 32],
+    verifying: VerifyingKey,
+    mid: [u8; 20],
+}
+
+/// A LibNaCL public key (`LibNaCLPK:` bin). Cheap to clone (shared); the Ed25519 point
+/// is decompressed once, when the key is parsed.
+#[derive(Debug, Clone)]
+pub struct LibNaclPublicKey(Arc<PublicInner>);
+
+impl LibNaclPublicKey {
+    /// Builds the key from its two halves.
+    pub fn from_parts(x25519_public: [u8; 32], ed25519_verify_key: [u8; 32]) -> Result<Self, CryptoError> {
+        let verifying = VerifyingKey::from_bytes(&ed25519_verify_key)
+            .map_err(|_| CryptoError::InvalidEd25519Key)?;
+        let mut bin = [0u8; BIN_LENGTH];
+        bin[..10].copy_from_slice(PUBLIC_PREFIX);
+        bin[10..42].copy_from_slice(&x25519_public);
+        bin[42..].copy_from_slice(&ed25519_verify_key);
+        Ok(LibNaclPublicKey(Arc::new(PublicInner {
+            mid: mid_of(&bin),
+            bin,
+            x25519: x25519_public,
+            verifying,
+        })))
+    }
+
+    /// Parses a 74-byte `LibNaCLPK:` bin (exactly 74 bytes; the verify key must be a
+    /// valid Ed25519 point).
+    pub fn from_bin(bin: &[u8]) -> Result<Self, CryptoError> {
+        let (x, v) = split_bin(bin, PUBLIC_PREFIX, "LibNaCLPK key bin")?;
+        Self::from_parts(x, v)
+    }
+
+    /// The 74-byte public key bin.
+    pub fn key_to_bin(&self) -> &[u8; BIN_LENGTH] {
+        &self.0.bin
+    }
+
+    /// The X25519 public key (used for tunnel key agreement, spec §17).
+    pub fn x25519_public(&self) -> &[u8; 32] {
+        &self.0.x25519
+    }
+
+    /// The Ed25519 verify key bytes.
+    pub fn ed25519_verify_key(&self) -> &[u8; 32] {
+        self.0.verifying.as_bytes()
+    }
+
+    /// `mid` = SHA-1 of the public key bin (spec §5.3), computed once.
+    pub fn mid(&self) -> [u8; 20] {
+        self.0.mid
+    }
+
+    /// Verifies a 64-byte Ed25519 signature over `msg`. Any other length, or an
+    /// invalid signature, yields `false`. Uses strict verification (rejects
+    /// non-canonical and small-order components, as libsodium does).
+    pub fn verify(&self, signature: &[u8], msg: &[u8]) -> bool {
+        let Ok(sig) = Signature::from_slice(signature) else {
+            return false;
+        };
+        self.0.verifying.verify_strict(msg, &sig).is_ok()
+    }
+
+    /// The Ed25519 public key as an RFC 8410 SubjectPublicKeyInfo PEM (what py-ipv8's
+    /// `key_to_pem()` returns for a LibNaCL public key; see vector `keys[].public_key_pem`).
+    pub fn key_to_pem(&self) -> String {
+        const SPKI_PREFIX: [u8; 12] = [
+            0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+        ];
+        let mut der = SPKI_PREFIX.to_vec();
+        der.extend_from_slice(self.ed25519_verify_key());
+        format!(
+            "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+            openssl::base64::encode_block(&der)
+        )
+    }
+}
+
+/// A LibNaCL private key (`LibNaCLSK:` bin): an X25519 secret and an Ed25519 seed.
+#[derive(Clone)]
+pub struct LibNaclPrivateKey {
+    x25519_secret: [u8; 32],
+    signing: SigningKey,
+    public: LibNaclPublicKey,
+}
+
+impl std::fmt::Debug for LibNaclPrivateKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print secrets.
+        f.debug_struct("LibNaclPrivateKey")
+            .field("public", &self.public)
+            .finish_non_exhaustive()
+    }
+}
+
+impl LibNaclPrivateKey {
+    /// Builds the key from an X25519 secret and an Ed25519 seed (stored as given;
+    /// X25519 clamping happens when the secret is used, as in libsodium).
+    pub fn from_seeds(x25519_secret: [u8; 32], ed25519_seed: [u8; 32]) -> Self {
+        let signing = SigningKey::from_bytes(&ed25519_seed);
+        let x_public =
+            x25519_dalek::PublicKey::from(&x25519_dalek::StaticSecret::from(x25519_secret));
+        let verifying = signing.verifying_key();
+        let mut bin = [0u8; BIN_LENGTH];
+        bin[..10].copy_from_slice(PUBLIC_PREFIX);
+        bin[10..42].copy_from_slice(x_public.as_bytes());
+        bin[42..].copy_from_slice(verifying.as_bytes());
+        let public = LibNaclPublicKey(Arc::new(PublicInner {
+            mid: mid_of(&bin),
+            bin,
+            x25519: *x_public.as_bytes(),
+            verifying,
+        }));
+        LibNaclPrivateKey {
+            x25519_secret,
+            signing,
+            public,
+        }
+    }
+
+    /// Generates a key from the caller's RNG: 32 bytes of X25519 secret, then 32 bytes
+    /// of Ed25519 seed (deterministic for a seeded RNG).
+    pub fn generate<R: RngCore + CryptoRng>(rng: &mut R) -> Self {
+        let mut x = [0u8; 32];
+        let mut s = [0u8; 32];
+        rng.fill_bytes(&mut x);
+        rng.fill_bytes(&mut s);
+        Self::from_seeds(x, s)
+    }
+
+    /// Parses a 74-byte `LibNaCLSK:` bin.
+    pub fn from_bin(bin: &[u8]) -> Result<Self, CryptoError> {
+        let (x, s) = split_bin(bin, PRIVATE_PREFIX, "LibNaCLSK key bin")?;
+        Ok(Self::from_seeds(x, s))
+    }
+
+    /// The 74-byte private key bin (`LibNaCLSK:` ‖ X25519 secret ‖ Ed25519 seed).
+    pub fn key_to_bin(&self) -> [u8; BIN_LENGTH] {
+        let mut bin = [0u8; BIN_LENGTH];
+        bin[..10].copy_from_slice(PRIVATE_PREFIX);
+        bin[10..42].copy_from_slice(&self.x25519_secret);
+        bin[42..].copy_from_slice(self.signing.as_bytes());
+        bin
+    }
+
+    /// The public half.
+    pub fn public_key(&self) -> &LibNaclPublicKey {
+        &self.public
+    }
+
+    /// The raw X25519 secret key.
+    pub fn x25519_secret(&self) -> &[u8; 32] {
+        &self.x25519_secret
+    }
+
+    /// The Ed25519 seed.
+    pub fn ed25519_seed(&self) -> &[u8; 32] {
+        self.signing.as_bytes()
+    }
+
+    /// Deterministic Ed25519 signature (64 bytes) over `msg`.
+    pub fn sign(&self, msg: &[u8]) -> [u8; SIGNATURE_LENGTH] {
+        self.signing.sign(msg).to_bytes()
+    }
+
+    /// py-ipv8's `PrivateKey.diffie_hellman`: libsodium `crypto_box_beforenm` of our
+    /// X25519 secret and the peer's X25519 public key (spec §17).
+    pub fn diffie_hellman(&self, peer_x25519_public: &[u8; 32]) -> Result<[u8; 32], CryptoError> {
+        crypto_box_beforenm(&self.x25519_secret, peer_x25519_public)
+    }
+}
