@@ -168,7 +168,10 @@ impl Bootstrapper for UdpBroadcastBootstrapper {
 
     fn get_addresses(&mut self, target: &mut dyn BootstrapTarget) -> Vec<SocketAddr> {
         let now = target.now();
-        if self.last_bootstrap.is_some_and(|t| now - t < self.bootstrap_timeout) {
+        if self
+            .last_bootstrap
+            .is_some_and(|t| now - t < self.bootstrap_timeout)
+        {
             return Vec::new();
         }
         self.last_bootstrap = Some(now);

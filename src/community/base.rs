@@ -35,7 +35,7 @@ use super::context::{DropReason, Shared};
 use crate::bootstrap::Bootstrapper;
 use crate::crypto::PrivateKey;
 use crate::discovery::{KeyBin, Mid, Peer, ServiceId, NULL_ADDRESS};
-use crate::runtime::{Duration, Instant, TaskError, TaskHandle, TaskManager};
+use crate::runtime::{Duration, Instant, RequestCache, TaskError, TaskHandle, TaskManager};
 use crate::wire::{self, Payload, Prefix};
 use std::cell::Cell;
 use std::net::SocketAddr;
@@ -106,6 +106,8 @@ pub struct CommunityBase<C> {
     handlers: Vec<Option<Handler<C>>>,
     /// The overlay's tasks (py-ipv8: every overlay is a `TaskManager`).
     pub tasks: TaskManager<C>,
+    /// The overlay's request cache (py-ipv8 `self.request_cache`), driven with the tasks.
+    pub request_cache: RequestCache<C>,
     shared: Shared,
 }
 
@@ -136,6 +138,7 @@ impl<C: Community> CommunityBase<C> {
             bootstrappers: Vec::new(),
             handlers: vec![None; 256],
             tasks: TaskManager::new(),
+            request_cache: RequestCache::new(),
             shared: settings.shared,
         };
         super::intro::register_base_handlers(&mut base);
@@ -208,7 +211,9 @@ impl<C> CommunityBase<C> {
     }
 
     fn handler(&self, msg_id: u8) -> Option<Handler<C>> {
-        self.handlers.get(usize::from(msg_id)).and_then(|h| h.clone())
+        self.handlers
+            .get(usize::from(msg_id))
+            .and_then(|h| h.clone())
     }
 
     /// Sign `data` with our key (counted).
@@ -230,11 +235,23 @@ pub trait Community: Sized + 'static {
 
     /// Called after an introduction-request was processed (py-ipv8
     /// `introduction_request_callback`).
-    fn introduction_request_callback(&mut self, _peer: &Peer, _global_time: u64, _request: &super::IntroductionRequest) {}
+    fn introduction_request_callback(
+        &mut self,
+        _peer: &Peer,
+        _global_time: u64,
+        _request: &super::IntroductionRequest,
+    ) {
+    }
 
     /// Called after an introduction-response was processed (py-ipv8
     /// `introduction_response_callback`).
-    fn introduction_response_callback(&mut self, _peer: &Peer, _global_time: u64, _response: &super::IntroductionResponse) {}
+    fn introduction_response_callback(
+        &mut self,
+        _peer: &Peer,
+        _global_time: u64,
+        _response: &super::IntroductionResponse,
+    ) {
+    }
 
     /// Extra bytes piggybacked on our introduction-requests and -responses (py-ipv8
     /// `create_introduction_request(extra_bytes=…)`; TunnelCommunity puts its flags here).
@@ -262,7 +279,11 @@ pub trait CommunityExt: Community {
     /// Number of verified peers serving this community.
     fn peer_count(&self) -> usize {
         let id = *self.base().community_id();
-        self.base().shared.borrow().network.count_peers_for_service(&id)
+        self.base()
+            .shared
+            .borrow()
+            .network
+            .count_peers_for_service(&id)
     }
 
     /// Queue a datagram.
@@ -279,14 +300,18 @@ pub trait CommunityExt: Community {
     /// The bytes `ez_send` would send (py-ipv8 `ezr_pack(msg_id, payload, sig=True)`).
     fn ezr_pack<P: Payload>(&self, payload: &P) -> Vec<u8> {
         let b = self.base();
-        wire::pack_signed(b.prefix(), P::MSG_ID, b.key_bin(), None, payload, |d| b.sign(d))
+        wire::pack_signed(b.prefix(), P::MSG_ID, b.key_bin(), None, payload, |d| {
+            b.sign(d)
+        })
     }
 
     /// Send a signed payload with a claimed global time (spec §3.1).
     fn send_signed_with_time<P: Payload>(&self, to: SocketAddr, payload: &P) {
         let b = self.base();
         let gt = b.claim_global_time();
-        let pkt = wire::pack_signed(b.prefix(), P::MSG_ID, b.key_bin(), Some(gt), payload, |d| b.sign(d));
+        let pkt = wire::pack_signed(b.prefix(), P::MSG_ID, b.key_bin(), Some(gt), payload, |d| {
+            b.sign(d)
+        });
         self.endpoint_send(to, pkt);
     }
 
@@ -382,13 +407,13 @@ pub trait CommunityExt: Community {
                 .keys
                 .borrow_mut()
                 .get(kb)
-                .map_err(|_| wire::WireError::BadKey)?;
+                .map_err(|e| wire::WireError::BadKey(e.to_string()))?;
             let len = k.1.signature_length();
             key = Some(k);
             Ok(len)
         })
         .map_err(|e| match e {
-            wire::WireError::BadKey => DropReason::BadKey,
+            wire::WireError::BadKey(_) => DropReason::BadKey,
             _ => DropReason::Malformed,
         })?;
         let (key_bin, public_key) = key.ok_or(DropReason::BadKey)?;
@@ -439,7 +464,10 @@ pub trait CommunityExt: Community {
         interval: Option<Duration>,
     ) -> Result<TaskHandle, CommunityError> {
         let now = self.now();
-        Ok(self.base_mut().tasks.register_task(now, name, f, delay, interval)?)
+        Ok(self
+            .base_mut()
+            .tasks
+            .register_task(now, name, f, delay, interval)?)
     }
 
     /// Register an anonymous task (py-ipv8 `register_anonymous_task`).
@@ -451,7 +479,10 @@ pub trait CommunityExt: Community {
         interval: Option<Duration>,
     ) -> Result<TaskHandle, CommunityError> {
         let now = self.now();
-        Ok(self.base_mut().tasks.register_anonymous_task(now, name, f, delay, interval)?)
+        Ok(self
+            .base_mut()
+            .tasks
+            .register_anonymous_task(now, name, f, delay, interval)?)
     }
 
     /// Cancel a named task.
@@ -459,14 +490,19 @@ pub trait CommunityExt: Community {
         self.base_mut().tasks.cancel_pending_task(name)
     }
 
-    /// Run every due task and timeout.
+    /// Run every due task and request-cache timeout.
     fn run_due_tasks(&mut self, now: Instant) {
         TaskManager::run_due(self, now, |c| &mut c.base_mut().tasks);
+        RequestCache::run_due(self, now, |c| &mut c.base_mut().request_cache);
     }
 
-    /// The earliest task deadline.
+    /// The earliest task or cache deadline.
     fn poll_task_timeout(&self) -> Option<Instant> {
-        self.base().tasks.poll_timeout()
+        let b = self.base();
+        match (b.tasks.poll_timeout(), b.request_cache.poll_timeout()) {
+            (Some(a), Some(c)) => Some(a.min(c)),
+            (a, c) => a.or(c),
+        }
     }
 }
 

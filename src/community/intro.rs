@@ -7,9 +7,10 @@ use super::base::{Community, CommunityBase, CommunityExt, Handler};
 use super::context::DropReason;
 use crate::bootstrap::BootstrapTarget;
 use crate::community::payload::{
-    IntroRequestFlags, IntroResponseFlags, IntroductionRequest as NewRequest, IntroductionRequestOld as OldRequest,
-    IntroductionResponse as NewResponse, IntroductionResponseOld as OldResponse, NewIntroResponseFlags,
-    Puncture as NewPuncture, PunctureOld, PunctureRequest as NewPunctureRequest, PunctureRequestOld,
+    IntroRequestFlags, IntroResponseFlags, IntroductionRequest as NewRequest,
+    IntroductionRequestOld as OldRequest, IntroductionResponse as NewResponse,
+    IntroductionResponseOld as OldResponse, NewIntroResponseFlags, Puncture as NewPuncture,
+    PunctureOld, PunctureRequest as NewPunctureRequest, PunctureRequestOld,
 };
 use crate::discovery::{Peer, NULL_ADDRESS};
 use crate::runtime::Instant;
@@ -87,17 +88,55 @@ fn same_ip(a: &SocketAddr, b: &SocketAddr) -> bool {
 /// Register the base community's handlers (called by `CommunityBase::new`).
 pub(crate) fn register_base_handlers<C: Community>(base: &mut CommunityBase<C>) {
     let set = |base: &mut CommunityBase<C>, id: u8, h: Handler<C>| base.replace_handler(id, h);
-    set(base, msg_id::PUNCTURE_REQUEST_OLD, Rc::new(on_old_puncture_request::<C>));
-    set(base, msg_id::PUNCTURE_REQUEST, Rc::new(on_new_puncture_request::<C>));
-    set(base, msg_id::PUNCTURE_OLD, Rc::new(on_puncture::<C, PunctureOld>));
-    set(base, msg_id::PUNCTURE, Rc::new(on_puncture::<C, NewPuncture>));
-    set(base, msg_id::INTRODUCTION_REQUEST_OLD, Rc::new(on_old_introduction_request::<C>));
-    set(base, msg_id::INTRODUCTION_REQUEST, Rc::new(on_new_introduction_request::<C>));
-    set(base, msg_id::INTRODUCTION_RESPONSE_OLD, Rc::new(on_old_introduction_response::<C>));
-    set(base, msg_id::INTRODUCTION_RESPONSE, Rc::new(on_new_introduction_response::<C>));
-    for id in [255u8, 254, 253, 252, 251, 248, 247, 244, 243, 242, 241, 240, 239, 238, 237, 236, 235] {
+    set(
+        base,
+        msg_id::PUNCTURE_REQUEST_OLD,
+        Rc::new(on_old_puncture_request::<C>),
+    );
+    set(
+        base,
+        msg_id::PUNCTURE_REQUEST,
+        Rc::new(on_new_puncture_request::<C>),
+    );
+    set(
+        base,
+        msg_id::PUNCTURE_OLD,
+        Rc::new(on_puncture::<C, PunctureOld>),
+    );
+    set(
+        base,
+        msg_id::PUNCTURE,
+        Rc::new(on_puncture::<C, NewPuncture>),
+    );
+    set(
+        base,
+        msg_id::INTRODUCTION_REQUEST_OLD,
+        Rc::new(on_old_introduction_request::<C>),
+    );
+    set(
+        base,
+        msg_id::INTRODUCTION_REQUEST,
+        Rc::new(on_new_introduction_request::<C>),
+    );
+    set(
+        base,
+        msg_id::INTRODUCTION_RESPONSE_OLD,
+        Rc::new(on_old_introduction_response::<C>),
+    );
+    set(
+        base,
+        msg_id::INTRODUCTION_RESPONSE,
+        Rc::new(on_new_introduction_response::<C>),
+    );
+    for id in [
+        255u8, 254, 253, 252, 251, 248, 247, 244, 243, 242, 241, 240, 239, 238, 237, 236, 235,
+    ] {
         // py-ipv8 logs a warning for deprecated Dispersy messages and does nothing.
-        set(base, id, Rc::new(|_: &mut C, _, _: &[u8]| Err(DropReason::Deprecated)));
+        set(
+            base,
+            id,
+            Rc::new(|_: &mut C, _, _: &[u8]| Err(DropReason::Deprecated)),
+        );
     }
 }
 
@@ -105,7 +144,11 @@ pub(crate) fn register_base_handlers<C: Community>(base: &mut CommunityBase<C>) 
 
 /// py-ipv8 `create_introduction_request`: claims global time mod 65536 as both the
 /// global-time field and the identifier (spec §6.7).
-pub fn create_introduction_request<C: Community>(c: &C, to: SocketAddr, new_style: bool) -> Vec<u8> {
+pub fn create_introduction_request<C: Community>(
+    c: &C,
+    to: SocketAddr,
+    new_style: bool,
+) -> Vec<u8> {
     let b = c.base();
     let gt = b.claim_global_time() % 65536;
     let identifier = gt as u16;
@@ -137,12 +180,18 @@ pub fn create_introduction_request<C: Community>(c: &C, to: SocketAddr, new_styl
 }
 
 fn pack_signed_gt<C, P: Payload>(b: &CommunityBase<C>, gt: u64, p: &P) -> Vec<u8> {
-    wire::pack_signed(b.prefix(), P::MSG_ID, b.key_bin(), Some(gt), p, |d| b.sign(d))
+    wire::pack_signed(b.prefix(), P::MSG_ID, b.key_bin(), Some(gt), p, |d| {
+        b.sign(d)
+    })
 }
 
 /// A random peer of this community to introduce, other than `exclude` (py-ipv8
 /// `get_peer_for_introduction`); only IPv4 peers unless `new_style`.
-pub fn get_peer_for_introduction<C: Community>(c: &C, exclude: Option<&Peer>, new_style: bool) -> Option<Peer> {
+pub fn get_peer_for_introduction<C: Community>(
+    c: &C,
+    exclude: Option<&Peer>,
+    new_style: bool,
+) -> Option<Peer> {
     let available: Vec<Peer> = c
         .get_peers()
         .into_iter()
@@ -165,8 +214,14 @@ pub fn create_introduction_response<C: Community>(
 ) -> Vec<u8> {
     let b = c.base();
     let gt = b.claim_global_time() % 65536;
-    let other = b.shared().borrow().network.verified_by_address(&socket_address).cloned();
-    let introduction = introduction.or_else(|| get_peer_for_introduction(c, other.as_ref(), new_style));
+    let other = b
+        .shared()
+        .borrow()
+        .network
+        .verified_by_address(&socket_address)
+        .cloned();
+    let introduction =
+        introduction.or_else(|| get_peer_for_introduction(c, other.as_ref(), new_style));
     let (mut lan_intro, mut wan_intro) = (NULL_ADDRESS, NULL_ADDRESS);
     if let Some(intro) = &introduction {
         let addr = intro.address();
@@ -207,7 +262,8 @@ pub fn create_introduction_response<C: Community>(
             flags: IntroResponseFlags {
                 supports_new_style: true,
                 intro_supports_new_style: new_style_intro,
-                peer_limit_reached: b.max_peers >= 0 && usize::try_from(b.max_peers).is_ok_and(|m| m <= peers),
+                peer_limit_reached: b.max_peers >= 0
+                    && usize::try_from(b.max_peers).is_ok_and(|m| m <= peers),
                 ..Default::default()
             },
             identifier,
@@ -216,7 +272,8 @@ pub fn create_introduction_response<C: Community>(
         pack_signed_gt(b, gt, &p)
     };
     if let Some(intro) = &introduction {
-        let pr = create_puncture_request(c, lan_socket_address, socket_address, identifier, new_style);
+        let pr =
+            create_puncture_request(c, lan_socket_address, socket_address, identifier, new_style);
         c.endpoint_send(intro.address(), pr);
     }
     packet
@@ -310,7 +367,11 @@ pub fn get_new_introduction<C: Community>(c: &mut C, from: Option<&Peer>) {
             let (keep_alive, pick) = {
                 let mut s = shared.borrow_mut();
                 let keep_alive = ready && s.rng.gen::<f64>() < 0.05;
-                let pick = if keep_alive { None } else { available.choose(&mut s.rng).cloned() };
+                let pick = if keep_alive {
+                    None
+                } else {
+                    available.choose(&mut s.rng).cloned()
+                };
                 (keep_alive, pick)
             };
             if keep_alive {
@@ -335,13 +396,17 @@ pub fn bootstrap<C: Community>(c: &mut C) {
         b.initialize(t);
         found.extend(b.get_addresses(t));
     });
-    let limit = if max > 0 { usize::try_from(max).unwrap_or(usize::MAX) } else { usize::MAX };
+    let limit = if max > 0 {
+        usize::try_from(max).unwrap_or(usize::MAX)
+    } else {
+        usize::MAX
+    };
     for a in found.into_iter().take(limit) {
         walk_to(c, a);
     }
 }
 
-fn with_bootstrappers<C: Community>(
+pub(crate) fn with_bootstrappers<C: Community>(
     c: &mut C,
     mut f: impl FnMut(&mut dyn crate::bootstrap::Bootstrapper, &mut dyn BootstrapTarget),
 ) {
@@ -362,7 +427,11 @@ impl<C: Community> BootstrapTarget for C {
         walk_to(self, address)
     }
     fn ensure_blacklisted(&mut self, address: SocketAddr) {
-        self.base().shared().borrow_mut().network.ensure_blacklisted(address);
+        self.base()
+            .shared()
+            .borrow_mut()
+            .network
+            .ensure_blacklisted(address);
     }
     fn random_index(&mut self, n: usize) -> usize {
         if n == 0 {
@@ -389,7 +458,11 @@ fn set_new_style<C: Community>(c: &C, peer: &mut Peer) {
         .update_peer(peer.key_bin(), |p| p.new_style_intro = true);
 }
 
-fn on_old_introduction_request<C: Community>(c: &mut C, src: SocketAddr, data: &[u8]) -> Result<(), DropReason> {
+fn on_old_introduction_request<C: Community>(
+    c: &mut C,
+    src: SocketAddr,
+    data: &[u8],
+) -> Result<(), DropReason> {
     let (mut peer, gt, p) = c.decode_signed::<OldRequest>(src, data, true)?;
     if p.flags.supports_new_style {
         set_new_style(c, &mut peer);
@@ -406,7 +479,11 @@ fn on_old_introduction_request<C: Community>(c: &mut C, src: SocketAddr, data: &
     on_introduction_request(c, peer, gt.unwrap_or(0), req)
 }
 
-fn on_new_introduction_request<C: Community>(c: &mut C, src: SocketAddr, data: &[u8]) -> Result<(), DropReason> {
+fn on_new_introduction_request<C: Community>(
+    c: &mut C,
+    src: SocketAddr,
+    data: &[u8],
+) -> Result<(), DropReason> {
     let (mut peer, gt, p) = c.decode_signed::<NewRequest>(src, data, true)?;
     set_new_style(c, &mut peer);
     let req = IntroductionRequest {
@@ -456,7 +533,11 @@ pub fn on_introduction_request<C: Community>(
     Ok(())
 }
 
-fn on_old_introduction_response<C: Community>(c: &mut C, src: SocketAddr, data: &[u8]) -> Result<(), DropReason> {
+fn on_old_introduction_response<C: Community>(
+    c: &mut C,
+    src: SocketAddr,
+    data: &[u8],
+) -> Result<(), DropReason> {
     let (mut peer, gt, p) = c.decode_signed::<OldResponse>(src, data, true)?;
     if p.flags.supports_new_style {
         set_new_style(c, &mut peer);
@@ -477,7 +558,11 @@ fn on_old_introduction_response<C: Community>(c: &mut C, src: SocketAddr, data: 
     on_introduction_response(c, peer, gt.unwrap_or(0), resp)
 }
 
-fn on_new_introduction_response<C: Community>(c: &mut C, src: SocketAddr, data: &[u8]) -> Result<(), DropReason> {
+fn on_new_introduction_response<C: Community>(
+    c: &mut C,
+    src: SocketAddr,
+    data: &[u8],
+) -> Result<(), DropReason> {
     let (mut peer, gt, p) = c.decode_signed::<NewResponse>(src, data, true)?;
     set_new_style(c, &mut peer);
     let resp = IntroductionResponse {
@@ -539,24 +624,45 @@ pub fn on_introduction_response<C: Community>(
         s.network.add_verified_peer(peer.clone());
         s.network.discover_services(peer.key_bin(), &[id]);
         for a in introductions {
-            s.network.discover_address(&peer, a, Some(id), resp.intro_supports_new_style);
+            s.network
+                .discover_address(&peer, a, Some(id), resp.intro_supports_new_style);
         }
     }
     c.introduction_response_callback(&peer, global_time, &resp);
     Ok(())
 }
 
-fn on_old_puncture_request<C: Community>(c: &mut C, _src: SocketAddr, data: &[u8]) -> Result<(), DropReason> {
+fn on_old_puncture_request<C: Community>(
+    c: &mut C,
+    _src: SocketAddr,
+    data: &[u8],
+) -> Result<(), DropReason> {
     let parts = wire::parse_unsigned(data, true)?;
     let p: PunctureRequestOld = wire::decode_exact(parts.payload)?;
-    on_puncture_request(c, p.lan_walker_address.into(), p.wan_walker_address.into(), p.identifier, false);
+    on_puncture_request(
+        c,
+        p.lan_walker_address.into(),
+        p.wan_walker_address.into(),
+        p.identifier,
+        false,
+    );
     Ok(())
 }
 
-fn on_new_puncture_request<C: Community>(c: &mut C, _src: SocketAddr, data: &[u8]) -> Result<(), DropReason> {
+fn on_new_puncture_request<C: Community>(
+    c: &mut C,
+    _src: SocketAddr,
+    data: &[u8],
+) -> Result<(), DropReason> {
     let parts = wire::parse_unsigned(data, true)?;
     let p: NewPunctureRequest = wire::decode_exact(parts.payload)?;
-    on_puncture_request(c, p.lan_walker_address, p.wan_walker_address, p.identifier, true);
+    on_puncture_request(
+        c,
+        p.lan_walker_address,
+        p.wan_walker_address,
+        p.identifier,
+        true,
+    );
     Ok(())
 }
 
@@ -571,13 +677,21 @@ pub fn on_puncture_request<C: Community>(
     new_style: bool,
 ) {
     let my_wan = c.base().my_estimated_wan;
-    let target = if same_ip(&wan_walker, &my_wan) { lan_walker } else { wan_walker };
+    let target = if same_ip(&wan_walker, &my_wan) {
+        lan_walker
+    } else {
+        wan_walker
+    };
     let lan = c.base().my_estimated_lan;
     let pkt = create_puncture(c, lan, wan_walker, identifier, new_style);
     c.endpoint_send(target, pkt);
 }
 
-fn on_puncture<C: Community, P: Payload>(c: &mut C, src: SocketAddr, data: &[u8]) -> Result<(), DropReason> {
+fn on_puncture<C: Community, P: Payload>(
+    c: &mut C,
+    src: SocketAddr,
+    data: &[u8],
+) -> Result<(), DropReason> {
     // Verify and do nothing: a puncture only opens the NAT mapping.
     c.decode_signed::<P>(src, data, true).map(|_| ())
 }

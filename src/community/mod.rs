@@ -8,7 +8,10 @@ pub mod intro;
 pub mod overlay;
 pub mod payload;
 
-pub use base::{Community, CommunityBase, CommunityError, CommunityExt, CommunitySettings, Handler, DEFAULT_MAX_PEERS};
+pub use base::{
+    Community, CommunityBase, CommunityError, CommunityExt, CommunitySettings, Handler,
+    DEFAULT_MAX_PEERS,
+};
 pub use context::{DropReason, KeyCache, NodeContext, NodeStats, Outgoing, Shared};
 pub use intro::{IntroductionRequest, IntroductionResponse};
 pub use overlay::{AnyOverlay, Overlay, Walker};

@@ -57,6 +57,10 @@ pub trait AnyOverlay {
     fn start(&mut self, lan: SocketAddr);
     /// Unload: call `unload`, cancel tasks.
     fn unload(&mut self);
+    /// Send an introduction-request to `address`.
+    fn walk_to(&mut self, address: SocketAddr);
+    /// A broadcast beacon for this overlay's prefix arrived from `source`.
+    fn on_beacon(&mut self, source: SocketAddr);
     /// Verified peers serving this overlay.
     fn peer_count(&self) -> usize;
     /// The highest finite walker target (for "at target" metrics), if any.
@@ -84,7 +88,8 @@ impl<C: Community> AnyOverlay for Overlay<C> {
         for w in &mut self.walkers {
             // py-ipv8 `IPv8.on_tick`: target −1 or fewer peers than the target.
             let run = w.target_peers < 0
-                || i64::try_from(self.community.peer_count()).unwrap_or(i64::MAX) < w.target_peers;
+                || i64::try_from(CommunityExt::peer_count(&self.community)).unwrap_or(i64::MAX)
+                    < w.target_peers;
             if run {
                 w.strategy.take_step(&mut self.community);
             }
@@ -109,14 +114,27 @@ impl<C: Community> AnyOverlay for Overlay<C> {
         self.community.unload();
         let b = self.community.base_mut();
         b.tasks.cancel_all_pending_tasks();
+        b.request_cache.shutdown();
+    }
+
+    fn walk_to(&mut self, address: SocketAddr) {
+        super::intro::walk_to(&mut self.community, address)
+    }
+
+    fn on_beacon(&mut self, source: SocketAddr) {
+        super::intro::with_bootstrappers(&mut self.community, |b, t| b.on_beacon(t, source));
     }
 
     fn peer_count(&self) -> usize {
-        self.community.peer_count()
+        CommunityExt::peer_count(&self.community)
     }
 
     fn target_peers(&self) -> Option<i64> {
-        self.walkers.iter().map(|w| w.target_peers).filter(|t| *t >= 0).max()
+        self.walkers
+            .iter()
+            .map(|w| w.target_peers)
+            .filter(|t| *t >= 0)
+            .max()
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -190,7 +190,9 @@ impl EcPrivateKey {
         }
         let mut ctx = BigNumContext::new().map_err(ossl)?;
         let mut point = EcPoint::new(&group).map_err(ossl)?;
-        point.mul_generator2(&group, scalar, &mut ctx).map_err(ossl)?;
+        point
+            .mul_generator2(&group, scalar, &mut ctx)
+            .map_err(ossl)?;
         let key = EcKey::from_private_components(&group, scalar, &point).map_err(invalid)?;
         key.check_key().map_err(invalid)?;
         let public = EcPublicKey::from_key(EcKey::from_public_key(&group, &point).map_err(ossl)?)?;
@@ -206,11 +208,16 @@ impl EcPrivateKey {
     /// Deterministic generation from the caller's RNG: draws ceil(order bits / 8) + 8
     /// bytes, reduces them mod the group order (redrawing on zero) and computes the
     /// public point.
-    pub fn generate<R: RngCore + CryptoRng>(curve: EcCurve, rng: &mut R) -> Result<Self, CryptoError> {
+    pub fn generate<R: RngCore + CryptoRng>(
+        curve: EcCurve,
+        rng: &mut R,
+    ) -> Result<Self, CryptoError> {
         let group = group_for(curve)?;
         let order = order_of(&group)?;
         let mut ctx = BigNumContext::new().map_err(ossl)?;
-        let len = usize::try_from(order.num_bytes()).map_err(|e| CryptoError::OpenSsl(e.to_string()))? + 8;
+        let len = usize::try_from(order.num_bytes())
+            .map_err(|e| CryptoError::OpenSsl(e.to_string()))?
+            + 8;
         let mut buf = vec![0u8; len];
         loop {
             rng.fill_bytes(&mut buf);
@@ -291,7 +298,12 @@ impl EcPrivateKey {
     }
 
     /// Deterministic nonce k in [1, n-1] for a digest and attempt number.
-    fn nonce(&self, digest: &[u8], attempt: u32, ctx: &mut BigNumContext) -> Result<BigNum, CryptoError> {
+    fn nonce(
+        &self,
+        digest: &[u8],
+        attempt: u32,
+        ctx: &mut BigNumContext,
+    ) -> Result<BigNum, CryptoError> {
         let order = &self.0.order;
         let need = self.0.scalar_bytes.len() + 8;
         let mut stream = Vec::with_capacity(need + 64);

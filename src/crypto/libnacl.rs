@@ -56,7 +56,10 @@ pub struct LibNaclPublicKey(Arc<PublicInner>);
 
 impl LibNaclPublicKey {
     /// Builds the key from its two halves.
-    pub fn from_parts(x25519_public: [u8; 32], ed25519_verify_key: [u8; 32]) -> Result<Self, CryptoError> {
+    pub fn from_parts(
+        x25519_public: [u8; 32],
+        ed25519_verify_key: [u8; 32],
+    ) -> Result<Self, CryptoError> {
         let verifying = VerifyingKey::from_bytes(&ed25519_verify_key)
             .map_err(|_| CryptoError::InvalidEd25519Key)?;
         let mut bin = [0u8; BIN_LENGTH];

@@ -62,4 +62,8 @@ pub trait Endpoint {
 
     /// The address others see as this endpoint's source address.
     fn wan_address(&self) -> SocketAddr;
+
+    /// Send `data` to every host of the local broadcast domain (py-ipv8's UDP
+    /// broadcast bootstrapper). Default: not supported, dropped.
+    fn broadcast(&self, _data: Vec<u8>) {}
 }

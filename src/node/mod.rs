@@ -1,1 +1,230 @@
-//! `node`: one IPv8 instance, its configuration and its driver.
+//! `node`: one IPv8 instance (py-ipv8 `ipv8_service.IPv8`) — its overlays, the
+//! strategy loop every `walker_interval`, its configuration — and the [`driver`] that
+//! connects it to an endpoint and a clock.
+//!
+//! [`Node`] is sans-IO: feed it datagrams ([`Node::handle_datagram`]) and timeouts
+//! ([`Node::handle_timeout`]), and take what it wants sent ([`Node::poll_transmit`]) and
+//! when it next wants to be called ([`Node::poll_timeout`]). It does not know which
+//! endpoint it has, nor whether time is virtual.
+
+pub mod config;
+pub mod driver;
+
+use crate::community::{
+    AnyOverlay, Community, DropReason, NodeStats, Outgoing, Overlay, Shared, Walker,
+};
+use crate::runtime::{Duration, Instant};
+use crate::wire;
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+
+/// py-ipv8's default `walker_interval`.
+pub const DEFAULT_WALKER_INTERVAL: Duration = Duration::from_millis(500);
+
+/// One IPv8 instance.
+pub struct Node {
+    shared: Shared,
+    overlays: Vec<Box<dyn AnyOverlay>>,
+    walker_interval: Duration,
+    next_tick: Option<Instant>,
+    running: bool,
+    pending: VecDeque<Outgoing>,
+}
+
+impl Node {
+    /// A node with no overlays, sharing `shared` with the overlays it will get.
+    pub fn new(shared: Shared, walker_interval: Duration) -> Self {
+        Node {
+            shared,
+            overlays: Vec::new(),
+            walker_interval,
+            next_tick: None,
+            running: false,
+            pending: VecDeque::new(),
+        }
+    }
+
+    /// The state shared by this node's overlays.
+    pub fn shared(&self) -> &Shared {
+        &self.shared
+    }
+
+    /// The node's counters.
+    pub fn stats(&self) -> NodeStats {
+        self.shared.borrow().stats.clone()
+    }
+
+    /// Add an overlay with its walkers (in configuration order). Returns its index.
+    pub fn add_overlay<C: Community>(&mut self, community: C, walkers: Vec<Walker<C>>) -> usize {
+        self.overlays.push(Box::new(Overlay { community, walkers }));
+        self.overlays.len() - 1
+    }
+
+    /// Add an already type-erased overlay (from the configuration registry).
+    pub fn add_boxed_overlay(&mut self, overlay: Box<dyn AnyOverlay>) -> usize {
+        self.overlays.push(overlay);
+        self.overlays.len() - 1
+    }
+
+    /// The overlays, in order.
+    pub fn overlays(&self) -> &[Box<dyn AnyOverlay>] {
+        &self.overlays
+    }
+
+    /// The first overlay of type `C`.
+    pub fn overlay<C: Community>(&self) -> Option<&C> {
+        self.overlays
+            .iter()
+            .find_map(|o| o.as_any().downcast_ref::<C>())
+    }
+
+    /// The first overlay of type `C`, mutably.
+    pub fn overlay_mut<C: Community>(&mut self) -> Option<&mut C> {
+        self.overlays
+            .iter_mut()
+            .find_map(|o| o.as_any_mut().downcast_mut::<C>())
+    }
+
+    /// The overlay at `index`, as type `C`.
+    pub fn overlay_at<C: Community>(&self, index: usize) -> Option<&C> {
+        self.overlays.get(index)?.as_any().downcast_ref::<C>()
+    }
+
+    /// The overlay at `index`, as type `C`, mutably.
+    pub fn overlay_at_mut<C: Community>(&mut self, index: usize) -> Option<&mut C> {
+        self.overlays
+            .get_mut(index)?
+            .as_any_mut()
+            .downcast_mut::<C>()
+    }
+
+    /// Overlay `index` walks to `address` (sends it an introduction-request).
+    pub fn walk_to(&mut self, index: usize, address: SocketAddr) {
+        if let Some(o) = self.overlays.get_mut(index) {
+            o.walk_to(address);
+        }
+    }
+
+    /// Whether the node is started.
+    pub fn is_running(&self) -> bool {
+        self.running
+    }
+
+    /// The endpoint opened, bound to `local_address`: estimate LAN addresses, call
+    /// every overlay's `started`, and tick at once (py-ipv8 `IPv8.start`).
+    pub fn start(&mut self, now: Instant, local_address: SocketAddr) {
+        {
+            let mut s = self.shared.borrow_mut();
+            s.now = now;
+            s.endpoint_open = true;
+            s.local_address = local_address;
+            if !s.lan_ips.contains(&local_address.ip()) {
+                s.lan_ips.push(local_address.ip());
+            }
+        }
+        for o in &mut self.overlays {
+            o.start(local_address);
+        }
+        self.running = true;
+        self.next_tick = Some(now);
+    }
+
+    /// Stop: unload the overlays (tasks cancelled), close the endpoint and drop what was
+    /// not sent yet.
+    pub fn stop(&mut self, now: Instant) {
+        self.shared.borrow_mut().now = now;
+        for o in &mut self.overlays {
+            o.unload();
+        }
+        let mut s = self.shared.borrow_mut();
+        s.endpoint_open = false;
+        s.out.clear();
+        self.pending.clear();
+        self.running = false;
+        self.next_tick = None;
+    }
+
+    /// A datagram arrived from `source` (py-ipv8: the endpoint's prefix listeners).
+    pub fn handle_datagram(&mut self, now: Instant, source: SocketAddr, data: &[u8]) {
+        if !self.running {
+            return;
+        }
+        {
+            let mut s = self.shared.borrow_mut();
+            s.now = now;
+            s.stats.msgs_received += 1;
+            s.stats.bytes_received += data.len() as u64;
+        }
+        let result = match wire::packet_prefix(data) {
+            None => Err(DropReason::NoHeader),
+            Some(prefix) => match self.overlays.iter_mut().find(|o| o.prefix() == prefix) {
+                Some(o) => o.on_packet(source, data),
+                None => match wire::parse_beacon(data) {
+                    Some(p) => {
+                        let mut seen = false;
+                        for o in self.overlays.iter_mut().filter(|o| o.prefix() == p) {
+                            o.on_beacon(source);
+                            seen = true;
+                        }
+                        if seen {
+                            Ok(())
+                        } else {
+                            Err(DropReason::UnknownCommunity)
+                        }
+                    }
+                    None => Err(DropReason::UnknownCommunity),
+                },
+            },
+        };
+        if let Err(reason) = result {
+            self.shared.borrow_mut().stats.drop(reason);
+        }
+    }
+
+    /// Time passed: run the strategy tick if due, then due tasks and timeouts.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if !self.running {
+            return;
+        }
+        self.shared.borrow_mut().now = now;
+        if self.next_tick.is_some_and(|t| t <= now) {
+            // py-ipv8 `IPv8.on_tick`: every walker of every overlay in order, then sleep.
+            for o in &mut self.overlays {
+                o.tick();
+            }
+            self.next_tick = Some(now + self.walker_interval);
+        }
+        for o in &mut self.overlays {
+            if o.poll_timeout().is_some_and(|t| t <= now) {
+                o.handle_timeout(now);
+            }
+        }
+    }
+
+    /// When to call [`handle_timeout`](Self::handle_timeout) next. Call after every
+    /// input; `None` while stopped.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if !self.running {
+            return None;
+        }
+        self.overlays
+            .iter()
+            .filter_map(|o| o.poll_timeout())
+            .chain(self.next_tick)
+            .min()
+    }
+
+    /// The next datagram to send. Call after every input until `None`.
+    #[must_use]
+    pub fn poll_transmit(&mut self) -> Option<Outgoing> {
+        if self.pending.is_empty() {
+            let mut s = self.shared.borrow_mut();
+            if s.out.is_empty() {
+                return None;
+            }
+            self.pending.extend(s.out.drain(..));
+        }
+        self.pending.pop_front()
+    }
+}

@@ -40,6 +40,7 @@
 pub mod clock;
 pub mod endpoint;
 pub mod executor;
+pub mod harness;
 pub mod latency;
 pub mod matrix;
 pub mod network;
@@ -52,6 +53,7 @@ pub use async_executor::Task;
 pub use clock::SimClock;
 pub use endpoint::SimulatedEndpoint;
 pub use executor::{RunOutcome, Sim};
+pub use harness::TestBase;
 pub use latency::{
     ConstantLatency, HostId, Jitter, JitterLatency, LatencyModel, Lossy, Placement, ZeroLatency,
 };

@@ -242,11 +242,7 @@ impl EventHandler for NetCore {
     fn fire(&self, token: u64) {
         let (listeners, source, data, to, epoch) = {
             let mut st = self.state.borrow_mut();
-            let Some(f) = st
-                .flights
-                .get_mut(token as usize)
-                .and_then(Option::take)
-            else {
+            let Some(f) = st.flights.get_mut(token as usize).and_then(Option::take) else {
                 return;
             };
             st.free_flights.push(token as u32);
@@ -414,7 +410,12 @@ impl SimNetwork {
 
     /// The partition group of `host`.
     pub fn group_of(&self, host: HostId) -> Option<GroupId> {
-        self.core.state.borrow().hosts.get(host.0 as usize).map(|h| h.group)
+        self.core
+            .state
+            .borrow()
+            .hosts
+            .get(host.0 as usize)
+            .map(|h| h.group)
     }
 
     /// Drop all datagrams between groups `a` and `b` (both directions, including those

@@ -1,0 +1,1 @@
+//! Configuration (py-ipv8's configuration model).
