@@ -30,7 +30,8 @@ use crate::runtime::{Duration, Instant};
 /// The header line every session file starts with (after comments).
 pub const SESSION_HEADER: &str = "node,join_unix_ms,leave_unix_ms,left_censored,right_censored";
 
-const HINT: &str = "each line must be `node,join_unix_ms,leave_unix_ms,left_censored,right_censored` \
+const HINT: &str =
+    "each line must be `node,join_unix_ms,leave_unix_ms,left_censored,right_censored` \
                     with non-negative integers, join < leave, flags 0 or 1";
 
 /// Errors from reading a session file or building a replay.
@@ -365,7 +366,11 @@ impl ChurnTrace {
         };
         let scale = |ns: u64| -> Instant {
             let v = ((ns - ws) as f64 * opts.time_scale).round();
-            Instant::from_nanos(if v >= u64::MAX as f64 { u64::MAX } else { v as u64 })
+            Instant::from_nanos(if v >= u64::MAX as f64 {
+                u64::MAX
+            } else {
+                v as u64
+            })
         };
 
         // Per node: clipped, scaled, merged sessions (sorted by join).
