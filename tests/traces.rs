@@ -165,7 +165,8 @@ fn shipped_matrices_match_a_fresh_conversion() {
     .unwrap();
     let mut fresh = Vec::new();
     conv.matrix.write_plain(&mut fresh, &[]).unwrap();
-    let shipped = std::fs::read_to_string(root().join("traces/ripe-atlas-country-2025.csv")).unwrap();
+    let shipped =
+        std::fs::read_to_string(root().join("traces/ripe-atlas-country-2025.csv")).unwrap();
     assert!(strip(&shipped) == strip(&String::from_utf8(fresh).unwrap()));
 }
 
@@ -213,7 +214,7 @@ fn wondernetwork_fill_rules_on_a_small_input() {
         ping(11, 9, 24.0),
         ping(9, 9, 500.0), // implausible: more than to its nearest neighbour
         ping(5, 99, 1.0),  // unknown server: dropped
-        // 5↔11 missing in both directions: from the distance fit.
+                           // 5↔11 missing in both directions: from the distance fit.
     ];
     let conv = convert_wondernetwork(&servers, &pings).unwrap();
     let m = &conv.matrix;
@@ -221,7 +222,11 @@ fn wondernetwork_fill_rules_on_a_small_input() {
     assert_eq!(m.get(0, 1), Some(10.0));
     assert_eq!(m.get(1, 0), Some(10.0), "from reverse");
     assert_eq!(m.get(1, 2), Some(15.0));
-    assert_eq!(m.get(2, 1), Some(16.0), "directions kept apart when both measured");
+    assert_eq!(
+        m.get(2, 1),
+        Some(16.0),
+        "directions kept apart when both measured"
+    );
     let km = great_circle_km(0.0, 0.0, 0.0, 30.0);
     let want = conv.fit.intercept_ms + conv.fit.slope_ms_per_km * km;
     assert_eq!(m.get(0, 3), Some(want));
@@ -229,7 +234,10 @@ fn wondernetwork_fill_rules_on_a_small_input() {
     assert_eq!(conv.report.from_reverse, 1);
     assert_eq!(conv.report.from_distance, 2);
     assert_eq!(m.get(0, 0), Some(0.1));
-    assert_eq!(conv.report.diagonal_implausible, vec![("c".to_string(), 500.0)]);
+    assert_eq!(
+        conv.report.diagonal_implausible,
+        vec![("c".to_string(), 500.0)]
+    );
     assert_eq!(m.get(2, 2), Some(0.1), "median of the plausible diagonal");
     assert_eq!(conv.report.diagonal_missing, vec!["b", "d"]);
     assert_eq!(conv.report.dropped_ids, vec![99]);
@@ -294,7 +302,10 @@ fn ripe_conversion_from_raw_data_keeps_measured_pairs() {
     let conv = convert_ripe_country(&rows, &intra).unwrap();
     let m = &conv.matrix;
     let i = |c: &str| m.names.iter().position(|n| n == c).unwrap();
-    for r in rows.iter().filter(|r| r.cty1.len() == 2 && r.cty2.len() == 2) {
+    for r in rows
+        .iter()
+        .filter(|r| r.cty1.len() == 2 && r.cty2.len() == 2)
+    {
         assert_eq!(m.get(i(&r.cty1), i(&r.cty2)), Some(r.rtt_avg / 2.0));
         assert_eq!(m.get(i(&r.cty2), i(&r.cty1)), Some(r.rtt_avg / 2.0));
     }
@@ -318,8 +329,14 @@ fn assign_hosts_is_seeded_uniform_or_weighted() {
     assert!((2700..3300).contains(&count(2)), "{}", count(2));
     let mut rng = ChaCha8Rng::seed_from_u64(0);
     assert!(assign_hosts(1, 3, Some(&w), &mut rng).is_err(), "length");
-    assert!(assign_hosts(1, 2, Some(&[0.0, 0.0]), &mut rng).is_err(), "all zero");
-    assert!(assign_hosts(1, 2, Some(&[-1.0, 2.0]), &mut rng).is_err(), "negative");
+    assert!(
+        assign_hosts(1, 2, Some(&[0.0, 0.0]), &mut rng).is_err(),
+        "all zero"
+    );
+    assert!(
+        assign_hosts(1, 2, Some(&[-1.0, 2.0]), &mut rng).is_err(),
+        "negative"
+    );
     assert!(assign_hosts(1, 0, None, &mut rng).is_err(), "no hosts");
 }
 
@@ -329,7 +346,9 @@ const T0: u64 = 1_000_000_000_000; // unix ms
 
 /// node 7: [T0, T0+10s), [T0+20s, T0+30s); node 3: [T0+5s, T0+50s); node 9: [T0+40s, T0+45s)
 fn small_trace() -> String {
-    let mut s = String::from("# hand-written\nnode,join_unix_ms,leave_unix_ms,left_censored,right_censored\n");
+    let mut s = String::from(
+        "# hand-written\nnode,join_unix_ms,leave_unix_ms,left_censored,right_censored\n",
+    );
     for (n, j, l) in [
         (7, 0, 10_000),
         (3, 5_000, 50_000),
@@ -468,7 +487,11 @@ fn churn_online_count_is_exact() {
     for ms in (0..60_000).step_by(500) {
         let now = Instant::from_millis(ms);
         while let Some(e) = ev.next_if(|e| e.time <= now) {
-            online += if e.kind == ipv8sim::sim::trace::ChurnEventKind::Join { 1 } else { -1 };
+            online += if e.kind == ipv8sim::sim::trace::ChurnEventKind::Join {
+                1
+            } else {
+                -1
+            };
         }
         assert_eq!(online as usize, t.online_at(now), "t={ms} ms");
     }
@@ -485,8 +508,12 @@ fn churn_touching_sessions_merge_after_scaling() {
         T0 + 2000
     );
     let p = write_temp("touch.csv", csv.as_bytes());
-    let t = ChurnTrace::load(&p, &ReplayOptions::default(), &mut ChaCha8Rng::seed_from_u64(0))
-        .unwrap();
+    let t = ChurnTrace::load(
+        &p,
+        &ReplayOptions::default(),
+        &mut ChaCha8Rng::seed_from_u64(0),
+    )
+    .unwrap();
     assert_eq!(t.sessions, vec![sess(0, 0, Some(2000))]);
 }
 
@@ -511,11 +538,19 @@ fn churn_malformed_lines_are_errors_with_line_numbers() {
     let (line, col, msg) = parse_err(&format!("# c\n{h}1,10,20,0,0\n2,x,20,0,0\n"));
     assert_eq!((line, col), (4, 2));
     assert!(msg.contains("bad.csv:4:2"), "{msg}");
-    assert_eq!(parse_err(&format!("{h}1,20,20,0,0\n")).0, 2, "join == leave");
+    assert_eq!(
+        parse_err(&format!("{h}1,20,20,0,0\n")).0,
+        2,
+        "join == leave"
+    );
     assert_eq!(parse_err(&format!("{h}1,30,20,0,0\n")).0, 2, "join > leave");
     assert_eq!(parse_err(&format!("{h}1,10,20,0\n")).0, 2, "4 fields");
     assert_eq!(parse_err(&format!("{h}1,10,20,2,0\n")).1, 4, "flag");
-    assert_eq!(parse_err(&format!("{h}-1,10,20,0,0\n")).1, 1, "negative node");
+    assert_eq!(
+        parse_err(&format!("{h}-1,10,20,0,0\n")).1,
+        1,
+        "negative node"
+    );
     assert_eq!(parse_err(&format!("{h}1,10,20.5,0,0\n")).1, 3, "fraction");
     assert_eq!(
         parse_err(&format!("{h}1,10,20,0,0\n2,1,5,0,0\n1,15,30,0,0\n")).0,
@@ -542,8 +577,12 @@ fn churn_gz_file_loads_like_plain() {
 fn stunner_replay_online_count_matches_readme_scale() {
     // README: hourly absolute-time concurrency of sessions_100 has max 75.
     let p = root().join("traces/stunner-2014-sessions_100.csv.gz");
-    let t = ChurnTrace::load(&p, &ReplayOptions::default(), &mut ChaCha8Rng::seed_from_u64(0))
-        .unwrap();
+    let t = ChurnTrace::load(
+        &p,
+        &ReplayOptions::default(),
+        &mut ChaCha8Rng::seed_from_u64(0),
+    )
+    .unwrap();
     assert_eq!(t.peers, 767);
     let max = (0..24 * 200)
         .map(|h| t.online_at(Instant::from_secs(h * 3600)))

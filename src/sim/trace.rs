@@ -439,7 +439,7 @@ impl ChurnTrace {
             sessions: out,
             nodes,
             window_start_unix_ms: ws / NS_PER_MS,
-            end: we.map(|we| scale(we)),
+            end: we.map(scale),
             time_scale: opts.time_scale,
         })
     }
