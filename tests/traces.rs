@@ -515,6 +515,15 @@ fn churn_touching_sessions_merge_after_scaling() {
     )
     .unwrap();
     assert_eq!(t.sessions, vec![sess(0, 0, Some(2000))]);
+    // Overlapping sessions handed in directly (not via a file) are rejected too.
+    let mut s = read_sessions(&p).unwrap();
+    s[1].join_unix_ms -= 1;
+    let r = ChurnTrace::from_sessions(
+        &s,
+        &ReplayOptions::default(),
+        &mut ChaCha8Rng::seed_from_u64(0),
+    );
+    assert!(matches!(r, Err(TraceError::Option(_))));
 }
 
 fn parse_err(body: &str) -> (u64, usize, String) {

@@ -330,8 +330,8 @@ impl ChurnTrace {
     /// (nanoseconds rounded to nearest), and sessions of a node that touch after
     /// scaling are merged; sessions that shrink to zero length are dropped. Nodes with a
     /// session left are candidates; `max_nodes` picks some of them (`rng` is used only by
-    /// [`NodeSample::Random`]). Sessions must not overlap per node ([`read_sessions`]
-    /// checks this).
+    /// [`NodeSample::Random`]). Overlapping sessions of one node are an error
+    /// ([`read_sessions`] already rejects them with a line number).
     pub fn from_sessions<R: Rng + ?Sized>(
         sessions: &[TraceSession],
         opts: &ReplayOptions,
@@ -393,6 +393,12 @@ impl ChurnTrace {
             let list = per_node.entry(s.node).or_default();
             match list.last_mut() {
                 Some(last) if last.1 == Some(join) => last.1 = leave,
+                Some(last) if last.1.map_or(true, |l| l > join) => {
+                    return Err(TraceError::Option(format!(
+                        "sessions of node {} overlap at join {} ms",
+                        s.node, s.join_unix_ms
+                    )));
+                }
                 _ => list.push((join, leave)),
             }
         }
