@@ -1,4 +1,5 @@
 //! `sim`: the deterministic virtual-time executor, the simulated network and scenarios.
+<<<<<<< HEAD
 //!
 //! | file | noun |
 //! |---|---|
@@ -63,3 +64,7 @@ pub use queue::EventId;
 pub use seeds::{Seeds, SimRng};
 pub use stats::{DropReason, EndpointStats, NetStats};
 pub use topology::{Link, TopologyError, TopologyGraph, TopologyLatency};
+=======
+pub mod datasets;
+pub mod trace;
+>>>>>>> h/data
