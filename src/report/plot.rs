@@ -11,8 +11,8 @@ use plotters::style::RelativeSize;
 use super::csv_in::{read_metrics, read_peers, MetricsTable, PeerRow};
 use super::series::{load_references, load_results_dir, Series, SeriesKind};
 use super::style::{
-    colour, fmt_num, metric_text, render, Figure, AXIS_DESC_SIZE, CAPTION_SIZE, FONT, GRID_BOLD,
-    GRID_LIGHT, GUIDE, LABEL_SIZE, TITLE_SIZE,
+    chart_on, colour, draw_axes, draw_legend, fmt_num, metric_text, render, Figure, FONT, GUIDE,
+    TITLE_SIZE,
 };
 use super::ReportError;
 
@@ -144,29 +144,12 @@ impl ConvergenceFigure {
             })
             .fold(1.0, f64::max);
         let caption = "Verified peers per peer: mean, with p10\u{2013}p90 band over peers";
-        let mut chart = ChartBuilder::on(area)
-            .caption(caption, (FONT, CAPTION_SIZE))
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(64)
-            .build_cartesian_2d(0.0..x_max, 0.0..y_top * 1.12)?;
-        chart
-            .configure_mesh()
-            .x_desc("virtual time (s)")
-            .y_desc("verified peers")
-            .axis_desc_style((FONT, AXIS_DESC_SIZE))
-            .label_style((FONT, LABEL_SIZE))
-            .light_line_style(GRID_LIGHT)
-            .bold_line_style(GRID_BOLD)
-            .draw()?;
+        let mut chart = chart_on(area, caption, 0.0..x_max, 0.0..y_top * 1.12)?;
+        draw_axes(&mut chart, "virtual time (s)", "verified peers")?;
         let several = self.overlays.len() > 1;
+        let shared_target = self.target();
         for (i, o) in self.overlays.iter().enumerate() {
             let c = colour(i);
-            let prefix = if several {
-                format!("{}: ", o.name)
-            } else {
-                String::new()
-            };
             if !o.band.is_empty() {
                 let poly: Vec<(f64, f64)> = o
                     .band
@@ -174,41 +157,54 @@ impl ConvergenceFigure {
                     .map(|b| (b.0, b.2))
                     .chain(o.band.iter().rev().map(|b| (b.0, b.1)))
                     .collect();
-                chart
-                    .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.22).filled())))?
-                    .label(format!("{prefix}p10\u{2013}p90 over peers"))
-                    .legend(move |(x, y)| {
+                let band = chart
+                    .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.22).filled())))?;
+                // With several overlays the caption explains the bands; the legend
+                // keeps one entry per overlay.
+                if !several {
+                    band.label("p10\u{2013}p90 over peers").legend(move |(x, y)| {
                         Rectangle::new([(x, y - 7), (x + 26, y + 7)], c.mix(0.3).filled())
                     });
+                }
             }
+            let label = if several {
+                format!("{}: mean", o.name)
+            } else {
+                "mean".to_string()
+            };
             chart
                 .draw_series(LineSeries::new(o.mean.iter().copied(), c.stroke_width(3)))?
-                .label(format!("{prefix}mean"))
+                .label(label)
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 26, y)], c.stroke_width(3)));
-            if let Some(t) = o.target {
-                let tc = if several { c } else { GUIDE };
+            // Per-overlay target lines only when the overlays' targets differ.
+            if let (Some(t), None, true) = (o.target, shared_target, several) {
                 chart
                     .draw_series(DashedLineSeries::new(
                         vec![(0.0, t), (x_max, t)],
                         10,
                         7,
-                        tc.stroke_width(2),
+                        c.stroke_width(2),
                     ))?
-                    .label(format!("{prefix}target = {}", fmt_num(t)))
+                    .label(format!("{}: target = {}", o.name, fmt_num(t)))
                     .legend(move |(x, y)| {
-                        DashedPathElement::new(vec![(x, y), (x + 26, y)], 6, 4, tc.stroke_width(2))
+                        DashedPathElement::new(vec![(x, y), (x + 26, y)], 6, 4, c.stroke_width(2))
                     });
             }
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .margin(14)
-            .label_font((FONT, LABEL_SIZE))
-            .background_style(WHITE.mix(0.9))
-            .border_style(GRID_BOLD)
-            .draw()?;
-        Ok(())
+        if let Some(t) = shared_target {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(0.0, t), (x_max, t)],
+                    10,
+                    7,
+                    GUIDE.stroke_width(2),
+                ))?
+                .label(format!("walker target = {}", fmt_num(t)))
+                .legend(move |(x, y)| {
+                    DashedPathElement::new(vec![(x, y), (x + 26, y)], 6, 4, GUIDE.stroke_width(2))
+                });
+        }
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
     }
 
     fn draw_cdf<DB: DrawingBackend>(
@@ -233,21 +229,8 @@ impl ConvergenceFigure {
             .flat_map(|g| g.times.iter().copied())
             .fold(self.t_end, f64::max)
             .max(1.0);
-        let mut chart = ChartBuilder::on(area)
-            .caption(caption, (FONT, CAPTION_SIZE))
-            .margin(12)
-            .x_label_area_size(48)
-            .y_label_area_size(64)
-            .build_cartesian_2d(0.0..x_max, 0.0..1.08)?;
-        chart
-            .configure_mesh()
-            .x_desc("time to reach target (virtual s)")
-            .y_desc("fraction of peers")
-            .axis_desc_style((FONT, AXIS_DESC_SIZE))
-            .label_style((FONT, LABEL_SIZE))
-            .light_line_style(GRID_LIGHT)
-            .bold_line_style(GRID_BOLD)
-            .draw()?;
+        let mut chart = chart_on(area, &caption, 0.0..x_max, 0.0..1.08)?;
+        draw_axes(&mut chart, "time to reach target (virtual s)", "fraction of peers")?;
         if n == 0 {
             return Ok(());
         }
@@ -273,15 +256,7 @@ impl ConvergenceFigure {
                 .label(format!("{who}{} of {} reached target", g.times.len(), g.n))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 26, y)], c.stroke_width(3)));
         }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .margin(14)
-            .label_font((FONT, LABEL_SIZE))
-            .background_style(WHITE.mix(0.9))
-            .border_style(GRID_BOLD)
-            .draw()?;
-        Ok(())
+        draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
     }
 }
 
@@ -394,21 +369,9 @@ impl Figure for CompareFigure<'_> {
         } else {
             self.title.clone()
         };
-        let mut chart = ChartBuilder::on(root)
-            .caption(caption, (FONT, CAPTION_SIZE + 2))
-            .margin(16)
-            .x_label_area_size(50)
-            .y_label_area_size(72)
-            .build_cartesian_2d(0.0..x_max, (y_min - if y_min < 0.0 { pad } else { 0.0 })..(y_max + pad))?;
-        chart
-            .configure_mesh()
-            .x_desc("virtual time (s)")
-            .y_desc(self.y_desc.as_str())
-            .axis_desc_style((FONT, AXIS_DESC_SIZE))
-            .label_style((FONT, LABEL_SIZE))
-            .light_line_style(GRID_LIGHT)
-            .bold_line_style(GRID_BOLD)
-            .draw()?;
+        let y_lo = if y_min < 0.0 { y_min - pad } else { 0.0 };
+        let mut chart = chart_on(root, &caption, 0.0..x_max, y_lo..(y_max + pad))?;
+        draw_axes(&mut chart, "virtual time (s)", &self.y_desc)?;
         for (i, s) in self.series.iter().enumerate() {
             let c = colour(i);
             let band: Vec<(f64, f64, f64)> = s
@@ -453,15 +416,7 @@ impl Figure for CompareFigure<'_> {
                     DashedPathElement::new(vec![(x, y), (x + 26, y)], 4, 4, GUIDE.stroke_width(2))
                 });
         }
-        chart
-            .configure_series_labels()
-            .position(self.legend_pos.clone())
-            .margin(14)
-            .label_font((FONT, LABEL_SIZE))
-            .background_style(WHITE.mix(0.9))
-            .border_style(GRID_BOLD)
-            .draw()?;
-        Ok(())
+        draw_legend(&mut chart, self.legend_pos.clone())
     }
 }
 

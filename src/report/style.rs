@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use super::ReportError;
@@ -153,4 +154,83 @@ pub fn render<F: Figure>(fig: &F, outs: &[PathBuf]) -> Result<Vec<PathBuf>, Repo
         }
     }
     Ok(outs.to_vec())
+}
+
+/// A tick label: at most three decimals, trailing zeros dropped; `k`/`M` suffixes for
+/// large values.
+pub fn tick(v: &f64) -> String {
+    fn trim(s: String) -> String {
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    }
+    let a = v.abs();
+    let s = if a >= 1e6 {
+        format!("{}M", trim(format!("{:.2}", v / 1e6)))
+    } else if a >= 1e4 {
+        format!("{}k", trim(format!("{:.1}", v / 1e3)))
+    } else {
+        trim(format!("{v:.3}"))
+    };
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s
+    }
+}
+
+/// The chart type of every plot here: `f64` time on x, `f64` value on y.
+pub type Chart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// Builds a chart on `area` with the house margins and label areas.
+pub fn chart_on<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
+    caption: &str,
+    x: std::ops::Range<f64>,
+    y: std::ops::Range<f64>,
+) -> Result<Chart<'a, DB>, DrawingAreaErrorKind<DB::ErrorType>> {
+    ChartBuilder::on(area)
+        .caption(caption, (FONT, CAPTION_SIZE))
+        .margin(12)
+        .margin_right(36)
+        .x_label_area_size(48)
+        .y_label_area_size(64)
+        .build_cartesian_2d(x, y)
+}
+
+/// Draws grid, axes, tick labels and axis descriptions.
+pub fn draw_axes<DB: DrawingBackend>(
+    chart: &mut Chart<'_, DB>,
+    x_desc: &str,
+    y_desc: &str,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_mesh()
+        .x_desc(x_desc)
+        .y_desc(y_desc)
+        .axis_desc_style((FONT, AXIS_DESC_SIZE))
+        .label_style((FONT, LABEL_SIZE))
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        .max_light_lines(1)
+        .light_line_style(GRID_LIGHT)
+        .bold_line_style(GRID_BOLD)
+        .draw()
+}
+
+/// Draws the legend of the labelled series at `pos`.
+pub fn draw_legend<'a, DB: DrawingBackend + 'a>(
+    chart: &mut Chart<'a, DB>,
+    pos: SeriesLabelPosition,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    chart
+        .configure_series_labels()
+        .position(pos)
+        .margin(14)
+        .label_font((FONT, LABEL_SIZE))
+        .background_style(WHITE.mix(0.9))
+        .border_style(GRID_BOLD)
+        .draw()
 }
