@@ -55,7 +55,9 @@ fn main() -> ExitCode {
     match cli.command {
         None | Some(Command::Info) => {
             println!("ipv8sim {}", ipv8sim::VERSION);
-            println!("subcommands: info, plot (more arrive with the scenario and live-peer issues)");
+            println!(
+                "subcommands: info, plot (more arrive with the scenario and live-peer issues)"
+            );
             ExitCode::SUCCESS
         }
         Some(Command::Plot {

@@ -74,7 +74,7 @@ impl MetricsTable {
     pub fn overlays(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         for r in &self.rows {
-            if !out.iter().any(|o| *o == r.overlay) {
+            if !out.contains(&r.overlay) {
                 out.push(r.overlay.clone());
             }
         }
@@ -179,7 +179,8 @@ impl Sheet {
             Ok(h) => h.iter().map(str::to_string).collect(),
             Err(e) => return Err(csv_error(path, &e)),
         };
-        let header_line = reader.position().line().max(1);
+        // After the header the reader stands at the start of the next line.
+        let header_line = reader.position().line().saturating_sub(1).max(1);
         if header.iter().all(String::is_empty) {
             return Err(ReportError::Empty {
                 path: path.to_path_buf(),
@@ -233,7 +234,9 @@ fn csv_error(path: &Path, e: &csv::Error) -> ReportError {
     let message = match e.kind() {
         csv::ErrorKind::UnequalLengths {
             expected_len, len, ..
-        } => format!("row has {len} cells, header has {expected_len} (every row needs one cell per column)"),
+        } => format!(
+            "row has {len} cells, header has {expected_len} (every row needs one cell per column)"
+        ),
         csv::ErrorKind::Utf8 { .. } => "not valid UTF-8".to_string(),
         csv::ErrorKind::Io(io) => format!("read error: {io}"),
         _ => e.to_string(),

@@ -157,14 +157,15 @@ impl ConvergenceFigure {
                     .map(|b| (b.0, b.2))
                     .chain(o.band.iter().rev().map(|b| (b.0, b.1)))
                     .collect();
-                let band = chart
-                    .draw_series(std::iter::once(Polygon::new(poly, c.mix(0.22).filled())))?;
+                let band =
+                    chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.22).filled())))?;
                 // With several overlays the caption explains the bands; the legend
                 // keeps one entry per overlay.
                 if !several {
-                    band.label("p10\u{2013}p90 over peers").legend(move |(x, y)| {
-                        Rectangle::new([(x, y - 7), (x + 26, y + 7)], c.mix(0.3).filled())
-                    });
+                    band.label("p10\u{2013}p90 over peers")
+                        .legend(move |(x, y)| {
+                            Rectangle::new([(x, y - 7), (x + 26, y + 7)], c.mix(0.3).filled())
+                        });
                 }
             }
             let label = if several {
@@ -175,7 +176,9 @@ impl ConvergenceFigure {
             chart
                 .draw_series(LineSeries::new(o.mean.iter().copied(), c.stroke_width(3)))?
                 .label(label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 26, y)], c.stroke_width(3)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 26, y)], c.stroke_width(3))
+                });
             // Per-overlay target lines only when the overlays' targets differ.
             if let (Some(t), None, true) = (o.target, shared_target, several) {
                 chart
@@ -230,7 +233,11 @@ impl ConvergenceFigure {
             .fold(self.t_end, f64::max)
             .max(1.0);
         let mut chart = chart_on(area, &caption, 0.0..x_max, 0.0..1.08)?;
-        draw_axes(&mut chart, "time to reach target (virtual s)", "fraction of peers")?;
+        draw_axes(
+            &mut chart,
+            "time to reach target (virtual s)",
+            "fraction of peers",
+        )?;
         if n == 0 {
             return Ok(());
         }
@@ -242,7 +249,9 @@ impl ConvergenceFigure {
                 GUIDE.stroke_width(1),
             ))?
             .label("all peers")
-            .legend(|(x, y)| DashedPathElement::new(vec![(x, y), (x + 26, y)], 4, 4, GUIDE.stroke_width(1)));
+            .legend(|(x, y)| {
+                DashedPathElement::new(vec![(x, y), (x + 26, y)], 4, 4, GUIDE.stroke_width(1))
+            });
         let several = groups.len() > 1;
         for (i, g) in groups.iter().enumerate() {
             let c = colour(i);
@@ -252,9 +261,14 @@ impl ConvergenceFigure {
                 String::new()
             };
             chart
-                .draw_series(LineSeries::new(step_cdf(&g.times, g.n, x_max), c.stroke_width(3)))?
+                .draw_series(LineSeries::new(
+                    step_cdf(&g.times, g.n, x_max),
+                    c.stroke_width(3),
+                ))?
                 .label(format!("{who}{} of {} reached target", g.times.len(), g.n))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 26, y)], c.stroke_width(3)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 26, y)], c.stroke_width(3))
+                });
         }
         draw_legend(&mut chart, SeriesLabelPosition::LowerRight)
     }
@@ -363,9 +377,15 @@ impl Figure for CompareFigure<'_> {
             y_min + 1.0
         };
         let pad = (y_max - y_min) * 0.08;
-        let any_band = self.series.iter().any(|s| s.points.iter().any(|p| p.band.is_some()));
+        let any_band = self
+            .series
+            .iter()
+            .any(|s| s.points.iter().any(|p| p.band.is_some()));
         let caption = if any_band {
-            format!("{}\u{2003}(line = mean, band = min\u{2013}max across seeds)", self.title)
+            format!(
+                "{}\u{2003}(line = mean, band = min\u{2013}max across seeds)",
+                self.title
+            )
         } else {
             self.title.clone()
         };
@@ -425,9 +445,15 @@ impl Figure for CompareFigure<'_> {
 /// solid, reference series dashed; bands are shaded. When `metric` is a verified-peers
 /// column and every run series has the same walker target, the target is drawn as a
 /// dashed grey line.
-pub fn compare(series: &[Series], metric: &str, outs: &[PathBuf]) -> Result<Vec<PathBuf>, ReportError> {
+pub fn compare(
+    series: &[Series],
+    metric: &str,
+    outs: &[PathBuf],
+) -> Result<Vec<PathBuf>, ReportError> {
     if series.is_empty() {
-        return Err(ReportError::Invalid("nothing to plot: no series".to_string()));
+        return Err(ReportError::Invalid(
+            "nothing to plot: no series".to_string(),
+        ));
     }
     let (title, y_desc) = metric_text(metric);
     let mut targets = series

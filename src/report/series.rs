@@ -41,6 +41,9 @@ pub struct Series {
     pub target: Option<f64>,
 }
 
+/// One run's `(time, value)` samples.
+pub type Run = Vec<(f64, f64)>;
+
 /// Sample times are matched across runs to the microsecond.
 fn time_key(t: f64) -> i64 {
     // `as` saturates; times are finite (checked by the readers).
@@ -51,11 +54,13 @@ fn time_key(t: f64) -> i64 {
 /// present in *all* runs, `value` = mean across runs and, when there are two or more
 /// runs, `band` = (min, max) across runs. Times missing from a run are left out, so
 /// every point averages the same runs. Returns an empty vector for no runs.
-pub fn aggregate(runs: &[Vec<(f64, f64)>]) -> Vec<SeriesPoint> {
+pub fn aggregate(runs: &[Run]) -> Vec<SeriesPoint> {
     let mut by_time: BTreeMap<i64, (f64, Vec<f64>)> = BTreeMap::new();
     for (i, run) in runs.iter().enumerate() {
         for &(t, v) in run {
-            let slot = by_time.entry(time_key(t)).or_insert_with(|| (t, Vec::new()));
+            let slot = by_time
+                .entry(time_key(t))
+                .or_insert_with(|| (t, Vec::new()));
             // A run contributes one value per time (the first, if duplicated).
             if slot.1.len() == i {
                 slot.1.push(v);
@@ -120,7 +125,10 @@ fn dir_name(dir: &Path) -> String {
     resolved
         .file_name()
         .or_else(|| dir.file_name())
-        .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned())
+        .map_or_else(
+            || dir.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        )
 }
 
 /// The walker target shared by all rows of `overlay` in every table, if there is one.
@@ -223,6 +231,9 @@ fn reference_group(path: &Path) -> String {
 /// `verified_min` → `min`, `verified_max` → `max`; other metrics are an error (the
 /// reference files hold verified-peer counts only). Groups keep first-mention order.
 pub fn load_references(files: &[PathBuf], metric: &str) -> Result<Vec<Series>, ReportError> {
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
     let pick: fn(&super::csv_in::ReferenceRow) -> f64 = match metric {
         "verified_mean" => |r| r.mean,
         "verified_min" => |r| r.min,
@@ -235,7 +246,7 @@ pub fn load_references(files: &[PathBuf], metric: &str) -> Result<Vec<Series>, R
             )))
         }
     };
-    let mut groups: Vec<(String, Vec<Vec<(f64, f64)>>)> = Vec::new();
+    let mut groups: Vec<(String, Vec<Run>)> = Vec::new();
     for f in files {
         let rows = read_reference(f)?;
         let run: Vec<(f64, f64)> = rows.iter().map(|r| (r.t, pick(r))).collect();

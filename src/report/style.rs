@@ -7,8 +7,8 @@
 
 use std::path::{Path, PathBuf};
 
-use plotters::coord::Shift;
 use plotters::coord::types::RangedCoordf64;
+use plotters::coord::Shift;
 use plotters::prelude::*;
 
 use super::ReportError;
@@ -53,14 +53,23 @@ pub fn colour(i: usize) -> RGBColor {
 pub fn metric_text(metric: &str) -> (String, String) {
     let (title, unit) = match metric {
         "verified_mean" => ("Mean verified peers per peer", "verified peers"),
-        "verified_p10" => ("Verified peers, 10th percentile over peers", "verified peers"),
+        "verified_p10" => (
+            "Verified peers, 10th percentile over peers",
+            "verified peers",
+        ),
         "verified_p50" => ("Verified peers, median over peers", "verified peers"),
-        "verified_p90" => ("Verified peers, 90th percentile over peers", "verified peers"),
+        "verified_p90" => (
+            "Verified peers, 90th percentile over peers",
+            "verified peers",
+        ),
         "verified_min" => ("Verified peers, minimum over peers", "verified peers"),
         "verified_max" => ("Verified peers, maximum over peers", "verified peers"),
         "peers_online" => ("Peers online", "peers online"),
         "target" => ("Walker target", "peers"),
-        "fraction_at_target" => ("Fraction of peers at the walker target", "fraction of peers"),
+        "fraction_at_target" => (
+            "Fraction of peers at the walker target",
+            "fraction of peers",
+        ),
         "msgs_sent" => ("Messages sent", "messages"),
         "msgs_received" => ("Messages received", "messages"),
         "bytes_sent" => ("Bytes sent", "bytes"),
