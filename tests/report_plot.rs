@@ -151,6 +151,22 @@ fn convergence_without_peers_csv_says_so() {
 }
 
 #[test]
+fn convergence_without_target_says_so() {
+    let tmp = TempDir::new("notarget");
+    let run = make_run(tmp.path(), "s", 1, |t| t.min(10.0));
+    let m = std::fs::read_to_string(run.join("metrics.csv")).unwrap();
+    write(&run.join("metrics.csv"), &m.replace(",10,0.5,", ",-1,0.5,"));
+    let p = PEERS
+        .replace(",3.0,", ",,")
+        .replace(",5.5,", ",,")
+        .replace(",9.0,", ",,");
+    write(&run.join("peers.csv"), &p);
+    let svg = std::fs::read_to_string(convergence(&run).unwrap().svg).unwrap();
+    assert!(svg.contains("no walker target in this run (0 of 4 peers)"));
+    assert!(!svg.contains("walker target ="));
+}
+
+#[test]
 fn convergence_of_two_overlays_has_one_legend_entry_each() {
     let tmp = TempDir::new("twoov");
     let dir = tmp.path().join("two").join("1");
@@ -418,6 +434,18 @@ fn references_with_same_n_are_averaged_into_one_band() {
 
 #[test]
 fn step_cdf_stays_below_one_when_peers_never_reach_target() {
+    // Equal times make one step.
+    assert_eq!(
+        step_cdf(&[1.0, 1.0, 3.0], 5, 8.0),
+        vec![
+            (0.0, 0.0),
+            (1.0, 0.0),
+            (1.0, 0.4),
+            (3.0, 0.4),
+            (3.0, 0.6),
+            (8.0, 0.6)
+        ]
+    );
     let pts = step_cdf(&[1.0, 2.0, 4.0], 4, 10.0);
     assert_eq!(
         pts,

@@ -223,6 +223,9 @@ impl ConvergenceFigure {
         let caption = match &self.peers {
             None => "Time to target: no peers.csv in this run".to_string(),
             Some(_) if n == 0 => "Time to target: peers.csv lists no peers".to_string(),
+            Some(_) if reached == 0 && self.target().is_none() => {
+                format!("Time to target: no walker target in this run (0 of {n} peers)")
+            }
             Some(_) => format!(
                 "Time to target{target_txt}: {reached} of {n} peers reached target (CDF over peers)"
             ),
@@ -238,7 +241,7 @@ impl ConvergenceFigure {
             "time to reach target (virtual s)",
             "fraction of peers",
         )?;
-        if n == 0 {
+        if n == 0 || (reached == 0 && self.target().is_none()) {
             return Ok(());
         }
         chart
@@ -334,11 +337,20 @@ fn group_times(peers: &[PeerRow]) -> Vec<GroupTimes> {
 pub fn step_cdf(times: &[f64], n: usize, x_max: f64) -> Vec<(f64, f64)> {
     let n = n.max(1) as f64;
     let mut pts = vec![(0.0, 0.0)];
-    for (i, t) in times.iter().enumerate() {
-        pts.push((*t, i as f64 / n));
-        pts.push((*t, (i + 1) as f64 / n));
+    let mut below = 0usize;
+    let mut i = 0usize;
+    while let Some(&t) = times.get(i) {
+        // Peers with the same time make one step.
+        let mut j = i + 1;
+        while times.get(j) == Some(&t) {
+            j += 1;
+        }
+        pts.push((t, below as f64 / n));
+        pts.push((t, j as f64 / n));
+        below = j;
+        i = j;
     }
-    pts.push((x_max, times.len() as f64 / n));
+    pts.push((x_max, below as f64 / n));
     pts
 }
 
@@ -377,17 +389,23 @@ impl Figure for CompareFigure<'_> {
             y_min + 1.0
         };
         let pad = (y_max - y_min) * 0.08;
-        let any_band = self
-            .series
-            .iter()
-            .any(|s| s.points.iter().any(|p| p.band.is_some()));
-        let caption = if any_band {
-            format!(
-                "{}\u{2003}(line = mean, band = min\u{2013}max across seeds)",
+        let banded = |kind: SeriesKind| {
+            self.series
+                .iter()
+                .any(|s| s.kind == kind && s.points.iter().any(|p| p.band.is_some()))
+        };
+        let across = match (banded(SeriesKind::Run), banded(SeriesKind::Reference)) {
+            (true, true) => Some("seeds / reference files"),
+            (true, false) => Some("seeds"),
+            (false, true) => Some("reference files"),
+            (false, false) => None,
+        };
+        let caption = match across {
+            Some(a) => format!(
+                "{}\u{2003}(line = mean, band = min\u{2013}max across {a})",
                 self.title
-            )
-        } else {
-            self.title.clone()
+            ),
+            None => self.title.clone(),
         };
         let y_lo = if y_min < 0.0 { y_min - pad } else { 0.0 };
         let mut chart = chart_on(root, &caption, 0.0..x_max, y_lo..(y_max + pad))?;
