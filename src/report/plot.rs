@@ -230,11 +230,18 @@ impl ConvergenceFigure {
                 "Time to target{target_txt}: {reached} of {n} peers reached target (CDF over peers)"
             ),
         };
-        let x_max = groups
+        // Zoom on where peers reach the target (25 % past the last one), but never
+        // past the end of the run unless a time lies beyond it.
+        let last = groups
             .iter()
             .flat_map(|g| g.times.iter().copied())
-            .fold(self.t_end, f64::max)
-            .max(1.0);
+            .fold(f64::NEG_INFINITY, f64::max);
+        let x_max = if last.is_finite() {
+            (last * 1.25).min(self.t_end).max(last)
+        } else {
+            self.t_end
+        }
+        .max(1.0);
         let mut chart = chart_on(area, &caption, 0.0..x_max, 0.0..1.08)?;
         draw_axes(
             &mut chart,
