@@ -3,7 +3,7 @@
 A py-ipv8 (pyipv8 3.2.1) bootstrap server on 127.0.0.1:<port> for interop tests (spec section 11.4).
 
 stdout: JSON lines ``ready`` (port, public key, mid), ``request`` (source, service id, requester key),
-``exit``. Exits after --timeout seconds. See tests/interop/README.md.
+``exit``. stdin: ``quit``. Exits after --timeout seconds. See tests/interop/README.md.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from tracker import TrackerCommunity  # noqa: E402
 from ipv8.messaging.interfaces.udp.endpoint import UDPEndpoint, UDPv4Address  # noqa: E402
 
 
-async def run(args: argparse.Namespace) -> None:
+async def run(args: argparse.Namespace) -> str:
     endpoint = UDPEndpoint(port=args.port, ip="127.0.0.1")
     await endpoint.open()
     port = endpoint.get_address()[1]
@@ -38,9 +38,28 @@ async def run(args: argparse.Namespace) -> None:
     emit({"event": "ready", "port": port,
           "public_key": hexlify(tracker.my_peer.public_key.key_to_bin()).decode(),
           "mid": hexlify(tracker.my_peer.mid).decode()})
-    await asyncio.sleep(args.timeout)
+    done = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def readable() -> None:
+        chunk = os.read(sys.stdin.fileno(), 4096)
+        if not chunk:
+            loop.remove_reader(sys.stdin.fileno())
+        elif b"quit" in chunk:
+            done.set()
+
+    try:
+        loop.add_reader(sys.stdin.fileno(), readable)
+    except (OSError, ValueError, NotImplementedError):
+        pass
+    reason = "quit"
+    try:
+        await asyncio.wait_for(done.wait(), timeout=args.timeout)
+    except asyncio.TimeoutError:
+        reason = "timeout"
     await tracker.unload()
     endpoint.close()
+    return reason
 
 
 def main() -> int:
@@ -49,8 +68,8 @@ def main() -> int:
     p.add_argument("--timeout", type=float, default=60.0, help="exit after this many seconds")
     args = p.parse_args()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    asyncio.run(run(args))
-    emit({"event": "exit", "reason": "timeout"})
+    reason = asyncio.run(run(args))
+    emit({"event": "exit", "reason": reason})
     return 0
 
 
