@@ -62,7 +62,8 @@ def patch_clocks(loop: VirtualTimeLoop, which: str) -> None:
     """Make py-ipv8 modules read the virtual clock instead of time.time().
 
     ``walkers``: RandomWalk/EdgeWalk (ipv8.peerdiscovery.discovery), as the reference runs did.
-    ``all``: also churn, Community.on_packet (last_response), Peer.creation_time and the bootstrapper.
+    ``strategies``: walkers and churn strategies (ipv8.peerdiscovery.churn, used by the trackers' liveness).
+    ``all``: also Community.on_packet (last_response), Peer.creation_time, the bootstrapper, the trackers.
     ``none``: leave the wall clock everywhere.
     """
     def virtual_now() -> float:
@@ -70,8 +71,10 @@ def patch_clocks(loop: VirtualTimeLoop, which: str) -> None:
 
     if which in ("walkers", "all"):
         ipv8_discovery.time = virtual_now
+    if which in ("strategies", "all"):
+        ipv8_churn.time = virtual_now
     if which == "all":
-        for module in (ipv8_churn, ipv8_community, ipv8_peer, ipv8_bootstrapper):
+        for module in (ipv8_community, ipv8_peer, ipv8_bootstrapper):
             module.time = virtual_now
 
 
@@ -101,8 +104,8 @@ def main() -> int:
     p.add_argument("--duration", type=float, default=120.0, help="virtual seconds")
     p.add_argument("--interval", type=float, default=2.0, help="sampling interval, virtual seconds")
     p.add_argument("--out", required=True, help="CSV file t,mean,min,max")
-    p.add_argument("--patch-clock", choices=["walkers", "all", "none"], default="walkers")
-    p.add_argument("--sample-phase", choices=["before", "after"], default="after",
+    p.add_argument("--patch-clock", choices=["walkers", "strategies", "all", "none"], default="walkers")
+    p.add_argument("--sample-phase", choices=["before", "after"], default="before",
                    help="sample before or after the events due at the same virtual instant")
     args = p.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -153,10 +156,10 @@ def main() -> int:
             k += 1
         loop.stop()
 
-    t_sim = time.perf_counter()
+    t_sim, c_sim = time.perf_counter(), time.process_time()
     loop.create_task(scenario())
     loop.run_forever()
-    sim_s = time.perf_counter() - t_sim
+    sim_s, sim_cpu_s = time.perf_counter() - t_sim, time.process_time() - c_sim
 
     with open(args.out, "w", newline="") as f:
         w = csv.writer(f)
@@ -166,7 +169,7 @@ def main() -> int:
 
     print(json.dumps({
         "peers": args.peers, "seed": args.seed, "duration_s": args.duration,
-        "setup_wall_s": round(setup_s, 3), "sim_wall_s": round(sim_s, 3),
+        "setup_wall_s": round(setup_s, 3), "sim_wall_s": round(sim_s, 3), "sim_cpu_s": round(sim_cpu_s, 3),
         "packets": net.packets_sent, "bytes": net.bytes_sent,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "loop_callbacks": loop.callbacks_run, "patch_clock": args.patch_clock,
