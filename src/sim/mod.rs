@@ -1,5 +1,4 @@
 //! `sim`: the deterministic virtual-time executor, the simulated network and scenarios.
-<<<<<<< HEAD
 //!
 //! | file | noun |
 //! |---|---|
@@ -39,6 +38,7 @@
 //! ```
 
 pub mod clock;
+pub mod datasets;
 pub mod endpoint;
 pub mod executor;
 pub mod harness;
@@ -49,6 +49,7 @@ mod queue;
 pub mod seeds;
 pub mod stats;
 pub mod topology;
+pub mod trace;
 
 pub use async_executor::Task;
 pub use clock::SimClock;
@@ -64,7 +65,3 @@ pub use queue::EventId;
 pub use seeds::{Seeds, SimRng};
 pub use stats::{DropReason, EndpointStats, NetStats};
 pub use topology::{Link, TopologyError, TopologyGraph, TopologyLatency};
-=======
-pub mod datasets;
-pub mod trace;
->>>>>>> h/data
