@@ -210,6 +210,11 @@ impl<C> CommunityBase<C> {
         }
     }
 
+    /// Remove every handler (a community that handles only a few ids itself).
+    pub fn clear_handlers(&mut self) {
+        self.handlers.iter_mut().for_each(|h| *h = None);
+    }
+
     fn handler(&self, msg_id: u8) -> Option<Handler<C>> {
         self.handlers
             .get(usize::from(msg_id))
@@ -261,6 +266,19 @@ pub trait Community: Sized + 'static {
 
     /// Called when the node shuts down, before tasks are cancelled.
     fn unload(&mut self) {}
+
+    /// Whether this overlay receives datagrams of *every* prefix no other local
+    /// overlay claims (py-ipv8's general endpoint listeners; the bootstrap server).
+    fn accepts_any_prefix(&self) -> bool {
+        false
+    }
+
+    /// The peer to introduce to a requester (py-ipv8 `get_peer_for_introduction`):
+    /// by default a random peer of this community other than `exclude`, IPv4 only
+    /// unless `new_style`.
+    fn peer_for_introduction(&self, exclude: Option<&Peer>, new_style: bool) -> Option<Peer> {
+        super::intro::get_peer_for_introduction(self, exclude, new_style)
+    }
 }
 
 /// Everything py-ipv8's `Community` offers, for every [`Community`].
@@ -399,6 +417,27 @@ pub trait CommunityExt: Community {
         data: &[u8],
         has_global_time: bool,
     ) -> Result<(Peer, Option<u64>, P), DropReason> {
+        let (key_bin, gt, payload) = self.unpack_signed::<P>(data, has_global_time)?;
+        let shared = self.base().shared().clone();
+        let mut s = shared.borrow_mut();
+        let now = s.now;
+        let peer = match s.network.update_peer(&key_bin, |p| {
+            p.add_address(src);
+            p.clone()
+        }) {
+            Some(p) => p,
+            None => Peer::new(key_bin, src, now),
+        };
+        Ok((peer, gt, payload))
+    }
+
+    /// Unpack and verify a signed message: the sender's key bin, the global time and
+    /// the payload (py-ipv8 `_ez_unpack_auth`). Any failure is a [`DropReason`].
+    fn unpack_signed<P: Payload>(
+        &self,
+        data: &[u8],
+        has_global_time: bool,
+    ) -> Result<(KeyBin, Option<u64>, P), DropReason> {
         let shared = self.base().shared().clone();
         let mut key = None;
         let parts = wire::parse_signed(data, has_global_time, |kb| {
@@ -426,16 +465,7 @@ pub trait CommunityExt: Community {
         if !valid {
             return Err(DropReason::BadSignature);
         }
-        let mut s = shared.borrow_mut();
-        let now = s.now;
-        let peer = match s.network.update_peer(&key_bin, |p| {
-            p.add_address(src);
-            p.clone()
-        }) {
-            Some(p) => p,
-            None => Peer::new(key_bin, src, now),
-        };
-        Ok((peer, parts.global_time, payload))
+        Ok((key_bin, parts.global_time, payload))
     }
 
     /// Route a datagram with our prefix to its handler (py-ipv8 `Community.on_packet`).

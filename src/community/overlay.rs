@@ -43,6 +43,8 @@ pub struct Overlay<C> {
 pub trait AnyOverlay {
     /// The 22-byte prefix.
     fn prefix(&self) -> &Prefix;
+    /// Whether it takes datagrams of any unclaimed prefix.
+    fn accepts_any_prefix(&self) -> bool;
     /// The community id.
     fn community_id(&self) -> &ServiceId;
     /// Route a datagram with this prefix.
@@ -78,6 +80,10 @@ impl<C: Community> AnyOverlay for Overlay<C> {
 
     fn community_id(&self) -> &ServiceId {
         self.community.base().community_id()
+    }
+
+    fn accepts_any_prefix(&self) -> bool {
+        self.community.accepts_any_prefix()
     }
 
     fn on_packet(&mut self, src: SocketAddr, data: &[u8]) -> Result<(), DropReason> {

@@ -157,8 +157,11 @@ impl Node {
         }
         let result = match wire::packet_prefix(data) {
             None => Err(DropReason::NoHeader),
-            Some(prefix) => match self.overlays.iter_mut().find(|o| o.prefix() == prefix) {
-                Some(o) => o.on_packet(source, data),
+            Some(prefix) => match self.overlays.iter().position(|o| o.prefix() == prefix) {
+                Some(i) => match self.overlays.get_mut(i) {
+                    Some(o) => o.on_packet(source, data),
+                    None => Err(DropReason::UnknownCommunity),
+                },
                 None => match wire::parse_beacon(data) {
                     Some(p) => {
                         let mut seen = false;
@@ -172,7 +175,10 @@ impl Node {
                             Err(DropReason::UnknownCommunity)
                         }
                     }
-                    None => Err(DropReason::UnknownCommunity),
+                    None => match self.overlays.iter_mut().find(|o| o.accepts_any_prefix()) {
+                        Some(o) => o.on_packet(source, data),
+                        None => Err(DropReason::UnknownCommunity),
+                    },
                 },
             },
         };

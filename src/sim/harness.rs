@@ -104,12 +104,19 @@ impl TestBase {
         &mut self,
         make: impl FnOnce(CommunitySettings) -> (C, Vec<Walker<C>>),
     ) -> usize {
+        self.add_node_with_key(KeyKind::Curve25519, make)
+    }
+
+    /// Like [`add_node_with`](Self::add_node_with) with a key of the given kind (a
+    /// bootstrap server uses "very-low").
+    pub fn add_node_with_key<C: Community>(
+        &mut self,
+        kind: KeyKind,
+        make: impl FnOnce(CommunitySettings) -> (C, Vec<Walker<C>>),
+    ) -> usize {
         let i = self.nodes.len() as u64;
         let mut key_rng = ChaCha20Rng::seed_from_u64(derive_u64(self.seed, i, "key"));
-        let key = Rc::new(
-            PrivateKey::generate(KeyKind::Curve25519, &mut key_rng)
-                .expect("curve25519 key generation cannot fail"),
-        );
+        let key = Rc::new(PrivateKey::generate(kind, &mut key_rng).expect("key generation from a seeded RNG"));
         let rng = ChaCha8Rng::seed_from_u64(derive_u64(self.seed, i, "node"));
         let shared = Rc::new(RefCell::new(NodeContext::new(rng, self.keys.clone())));
         let (community, walkers) = make(CommunitySettings::new(shared.clone(), key.clone()));
