@@ -37,7 +37,8 @@ impl MyCommunity {
 fn add_trackers(t: &mut TestBase, n: usize) -> Vec<SocketAddr> {
     (0..n)
         .map(|_| {
-            let i = t.add_node_with_key(KeyKind::VERY_LOW, |s| (BootstrapServer::new(s), Vec::new()));
+            let i =
+                t.add_node_with_key(KeyKind::VERY_LOW, |s| (BootstrapServer::new(s), Vec::new()));
             t.address(i)
         })
         .collect()
@@ -49,8 +50,14 @@ fn add_walker_peer(t: &mut TestBase, trackers: &[SocketAddr], target: i64) -> us
         let mut c = MyCommunity::new(s);
         c.base_mut()
             .bootstrappers
-            .push(Box::new(DispersyBootstrapper::new(trackers, Duration::from_secs(30))));
-        (c, vec![Walker::new(RandomWalk::new(3.0, 5, 50, 0.0), target)])
+            .push(Box::new(DispersyBootstrapper::new(
+                trackers,
+                Duration::from_secs(30),
+            )));
+        (
+            c,
+            vec![Walker::new(RandomWalk::new(3.0, 5, 50, 0.0), target)],
+        )
     })
 }
 
@@ -64,14 +71,20 @@ fn two_peers_find_each_other_with_medium_keys_through_a_bootstrap_server() {
         let mut c = MyCommunity::new(s);
         c.base_mut()
             .bootstrappers
-            .push(Box::new(DispersyBootstrapper::new(trackers2, Duration::from_secs(30))));
+            .push(Box::new(DispersyBootstrapper::new(
+                trackers2,
+                Duration::from_secs(30),
+            )));
         (c, vec![Walker::new(RandomWalk::default(), 10)])
     });
     let b = t.add_node_with_key(KeyKind::MEDIUM, move |s| {
         let mut c = MyCommunity::new(s);
         c.base_mut()
             .bootstrappers
-            .push(Box::new(DispersyBootstrapper::new(trackers, Duration::from_secs(30))));
+            .push(Box::new(DispersyBootstrapper::new(
+                trackers,
+                Duration::from_secs(30),
+            )));
         (c, vec![Walker::new(RandomWalk::default(), 10)])
     });
     t.run_for(Duration::from_secs(5));
@@ -99,7 +112,9 @@ fn introduce_nodes_makes_peers_verified() {
 fn twenty_peers_two_bootstrap_servers() {
     let mut t = TestBase::new(1);
     let trackers = add_trackers(&mut t, 2);
-    let peers: Vec<usize> = (0..20).map(|_| add_walker_peer(&mut t, &trackers, 10)).collect();
+    let peers: Vec<usize> = (0..20)
+        .map(|_| add_walker_peer(&mut t, &trackers, 10))
+        .collect();
     let mut mean9 = None;
     let mut at = Instant::ZERO;
     while at < Instant::from_secs(120) {
@@ -114,7 +129,10 @@ fn twenty_peers_two_bootstrap_servers() {
             mean9 = Some(at);
         }
     }
-    let counts: Vec<usize> = peers.iter().map(|&i| t.overlay::<MyCommunity>(i).peer_count()).collect();
+    let counts: Vec<usize> = peers
+        .iter()
+        .map(|&i| t.overlay::<MyCommunity>(i).peer_count())
+        .collect();
     println!("verified peers at 120 s: {counts:?}; mean reached 9 at {mean9:?}");
     assert!(counts.iter().all(|&c| c >= 8), "{counts:?}");
 }

@@ -11,7 +11,9 @@
 //! within 5 s is forgotten, a peer with no service left is removed, and above 100
 //! peers the oldest are removed.
 
-use crate::community::intro::{create_introduction_request_with_prefix, create_introduction_response_with_prefix};
+use crate::community::intro::{
+    create_introduction_request_with_prefix, create_introduction_response_with_prefix,
+};
 use crate::community::payload::{IntroductionRequestOld, IntroductionResponseOld};
 use crate::community::{Community, CommunityBase, CommunityExt, CommunitySettings, DropReason};
 use crate::discovery::{DiscoveryStrategy, Peer, PingOverlay, RandomChurn, ServiceId};
@@ -68,8 +70,14 @@ impl BootstrapServer {
         let id: ServiceId = settings.shared.borrow_mut().rng.gen();
         let mut base = CommunityBase::new(id, settings);
         base.clear_handlers();
-        base.replace_handler(msg_id::INTRODUCTION_REQUEST_OLD, Rc::new(Self::on_generic_introduction_request));
-        base.replace_handler(msg_id::INTRODUCTION_RESPONSE_OLD, Rc::new(Self::on_generic_introduction_response));
+        base.replace_handler(
+            msg_id::INTRODUCTION_REQUEST_OLD,
+            Rc::new(Self::on_generic_introduction_request),
+        );
+        base.replace_handler(
+            msg_id::INTRODUCTION_RESPONSE_OLD,
+            Rc::new(Self::on_generic_introduction_response),
+        );
         BootstrapServer {
             base,
             churn: Some(RandomChurn::default()),
@@ -99,7 +107,11 @@ impl BootstrapServer {
         }
     }
 
-    fn on_generic_introduction_request(&mut self, src: SocketAddr, data: &[u8]) -> Result<(), DropReason> {
+    fn on_generic_introduction_request(
+        &mut self,
+        src: SocketAddr,
+        data: &[u8],
+    ) -> Result<(), DropReason> {
         let prefix: Prefix = *wire::packet_prefix(data).ok_or(DropReason::NoHeader)?;
         let (key_bin, _, payload) = self.unpack_signed::<IntroductionRequestOld>(data, true)?;
         let service = wire::community_id(&prefix);
@@ -134,7 +146,11 @@ impl BootstrapServer {
         Ok(())
     }
 
-    fn on_generic_introduction_response(&mut self, _src: SocketAddr, data: &[u8]) -> Result<(), DropReason> {
+    fn on_generic_introduction_response(
+        &mut self,
+        _src: SocketAddr,
+        data: &[u8],
+    ) -> Result<(), DropReason> {
         let prefix: Prefix = *wire::packet_prefix(data).ok_or(DropReason::NoHeader)?;
         let (key_bin, _, payload) = self.unpack_signed::<IntroductionResponseOld>(data, true)?;
         let number = u64::from(payload.identifier);
@@ -183,7 +199,12 @@ impl Community for BootstrapServer {
     }
 
     fn started(&mut self) {
-        let r = self.register_task("churn", |c: &mut Self, _| c.churn_step(), None, Some(CHURN_INTERVAL));
+        let r = self.register_task(
+            "churn",
+            |c: &mut Self, _| c.churn_step(),
+            None,
+            Some(CHURN_INTERVAL),
+        );
         debug_assert!(r.is_ok(), "fresh task manager");
     }
 

@@ -144,7 +144,11 @@ pub(crate) fn register_base_handlers<C: Community>(base: &mut CommunityBase<C>) 
 
 /// py-ipv8 `create_introduction_request`: claims global time mod 65536 as both the
 /// global-time field and the identifier (spec §6.7).
-pub fn create_introduction_request<C: Community>(c: &C, to: SocketAddr, new_style: bool) -> Vec<u8> {
+pub fn create_introduction_request<C: Community>(
+    c: &C,
+    to: SocketAddr,
+    new_style: bool,
+) -> Vec<u8> {
     create_introduction_request_with_prefix(c, to, new_style, c.base().prefix())
 }
 
@@ -247,8 +251,7 @@ pub fn create_introduction_response_with_prefix<C: Community>(
         .network
         .verified_by_address(&socket_address)
         .cloned();
-    let introduction =
-        introduction.or_else(|| c.peer_for_introduction(other.as_ref(), new_style));
+    let introduction = introduction.or_else(|| c.peer_for_introduction(other.as_ref(), new_style));
     let (mut lan_intro, mut wan_intro) = (NULL_ADDRESS, NULL_ADDRESS);
     if let Some(intro) = &introduction {
         let addr = intro.address();
@@ -299,8 +302,14 @@ pub fn create_introduction_response_with_prefix<C: Community>(
         pack_signed_gt(b, prefix, gt, &p)
     };
     if let Some(intro) = &introduction {
-        let pr =
-            create_puncture_request_with_prefix(c, lan_socket_address, socket_address, identifier, new_style, prefix);
+        let pr = create_puncture_request_with_prefix(
+            c,
+            lan_socket_address,
+            socket_address,
+            identifier,
+            new_style,
+            prefix,
+        );
         c.endpoint_send(intro.address(), pr);
     }
     packet
@@ -315,7 +324,14 @@ pub fn create_puncture_request<C: Community>(
     identifier: u16,
     new_style: bool,
 ) -> Vec<u8> {
-    create_puncture_request_with_prefix(c, lan_walker, wan_walker, identifier, new_style, c.base().prefix())
+    create_puncture_request_with_prefix(
+        c,
+        lan_walker,
+        wan_walker,
+        identifier,
+        new_style,
+        c.base().prefix(),
+    )
 }
 
 /// [`create_puncture_request`] under another community's prefix.

@@ -54,6 +54,10 @@ pub struct TestBase {
     seed: u64,
     /// Upper bound of virtual time `deliver_messages` may run.
     pub deliver_timeout: Duration,
+    /// LAN estimate of nodes added from now on (None: their endpoint address).
+    pub estimated_lan: Option<SocketAddr>,
+    /// Nodes added from now on start with WAN estimate = their endpoint address.
+    pub wan_from_endpoint: bool,
 }
 
 impl TestBase {
@@ -68,6 +72,8 @@ impl TestBase {
             keys: Rc::new(RefCell::new(KeyCache::new(4096))),
             seed,
             deliver_timeout: Duration::from_secs(10),
+            estimated_lan: None,
+            wan_from_endpoint: false,
         }
     }
 
@@ -116,12 +122,16 @@ impl TestBase {
     ) -> usize {
         let i = self.nodes.len() as u64;
         let mut key_rng = ChaCha20Rng::seed_from_u64(derive_u64(self.seed, i, "key"));
-        let key = Rc::new(PrivateKey::generate(kind, &mut key_rng).expect("key generation from a seeded RNG"));
+        let key = Rc::new(
+            PrivateKey::generate(kind, &mut key_rng).expect("key generation from a seeded RNG"),
+        );
         let rng = ChaCha8Rng::seed_from_u64(derive_u64(self.seed, i, "node"));
         let shared = Rc::new(RefCell::new(NodeContext::new(rng, self.keys.clone())));
         let (community, walkers) = make(CommunitySettings::new(shared.clone(), key.clone()));
         let mut node = Node::new(shared, DEFAULT_WALKER_INTERVAL);
         node.add_overlay(community, walkers);
+        node.estimated_lan = self.estimated_lan;
+        node.wan_from_endpoint = self.wan_from_endpoint;
         let node = Rc::new(RefCell::new(node));
         let endpoint = self.net.new_endpoint();
         let ep: Rc<dyn Endpoint> = Rc::new(endpoint.clone());
