@@ -160,7 +160,10 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     let mut names = Vec::new();
     let count = fields.len();
     for (i, field) in fields.iter().enumerate() {
-        let ident = field.ident.as_ref().ok_or_else(|| syn::Error::new(field.span(), "unnamed field"))?;
+        let ident = field
+            .ident
+            .as_ref()
+            .ok_or_else(|| syn::Error::new(field.span(), "unnamed field"))?;
         let ty = &field.ty;
         names.push(ident.clone());
         match field_codec(field)? {
@@ -194,7 +197,11 @@ fn expand(input: &DeriveInput) -> syn::Result<TokenStream2> {
     });
 
     let r_ident = if count == 0 { quote!(_r) } else { quote!(r) };
-    let out_ident = if count == 0 { quote!(_out) } else { quote!(out) };
+    let out_ident = if count == 0 {
+        quote!(_out)
+    } else {
+        quote!(out)
+    };
     Ok(quote! {
         impl #impl_g ::ipv8sim::wire::Serializable for #name #ty_g #where_g {
             fn pack(&self, #out_ident: &mut ::std::vec::Vec<u8>) {

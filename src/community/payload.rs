@@ -417,7 +417,10 @@ mod tests {
     #[test]
     fn old_request_flags_byte_is_advice_bit() {
         let mut out = Vec::new();
-        <crate::wire::formats::Bits as crate::wire::Format<IntroRequestFlags>>::pack(&IntroRequestFlags::OLD_STYLE_SENT, &mut out);
+        <crate::wire::formats::Bits as crate::wire::Format<IntroRequestFlags>>::pack(
+            &IntroRequestFlags::OLD_STYLE_SENT,
+            &mut out,
+        );
         assert_eq!(out, [0x01]);
         assert!(!IntroRequestFlags::OLD_STYLE_SENT.py_ipv8_advice());
     }

@@ -46,7 +46,11 @@ pub fn packet_prefix(data: &[u8]) -> Option<&Prefix> {
 
 /// Split a packet into prefix, message id and body.
 pub fn split_header(data: &[u8]) -> Result<(&Prefix, u8, &[u8]), WireError> {
-    match (packet_prefix(data), data.get(PREFIX_LEN), data.get(HEADER_LEN..)) {
+    match (
+        packet_prefix(data),
+        data.get(PREFIX_LEN),
+        data.get(HEADER_LEN..),
+    ) {
         (Some(p), Some(&id), Some(body)) => Ok((p, id, body)),
         _ => Err(WireError::NoHeader(data.len())),
     }
@@ -253,7 +257,9 @@ pub fn parse_signed(
         .filter(|&s| s >= start)
         .ok_or(WireError::NoSignature { sig_len })?;
     let (signed_data, signature) = data.split_at(sig_start);
-    let payload = signed_data.get(start..).ok_or(WireError::NoSignature { sig_len })?;
+    let payload = signed_data
+        .get(start..)
+        .ok_or(WireError::NoSignature { sig_len })?;
     Ok(SignedParts {
         prefix,
         msg_id,

@@ -125,11 +125,48 @@ pub type S74 = Fixed<74>;
 
 /// The names of all 42 default formats, in py-ipv8's registration order.
 pub const ALL_FORMATS: [&str; 42] = [
-    "?", "B", "BBH", "BH", "c", "f", "d", "H", "HH", "I", "l", "LL", "q", "Q", "QH", "QL",
-    "QQHHBH", "ccB", "4SH", "20s", "32s", "64s", "74s", "c20s", "bits", "ipv4", "ip_address",
-    "address", "raw", "varlenBx2", "varlenH", "varlenHutf8", "varlenIutf8", "varlenHx20",
-    "varlenH-list", "varlenI", "doublevarlenH", "payload", "payload-list", "arrayH-?",
-    "arrayH-q", "arrayH-d",
+    "?",
+    "B",
+    "BBH",
+    "BH",
+    "c",
+    "f",
+    "d",
+    "H",
+    "HH",
+    "I",
+    "l",
+    "LL",
+    "q",
+    "Q",
+    "QH",
+    "QL",
+    "QQHHBH",
+    "ccB",
+    "4SH",
+    "20s",
+    "32s",
+    "64s",
+    "74s",
+    "c20s",
+    "bits",
+    "ipv4",
+    "ip_address",
+    "address",
+    "raw",
+    "varlenBx2",
+    "varlenH",
+    "varlenHutf8",
+    "varlenIutf8",
+    "varlenHx20",
+    "varlenH-list",
+    "varlenI",
+    "doublevarlenH",
+    "payload",
+    "payload-list",
+    "arrayH-?",
+    "arrayH-q",
+    "arrayH-d",
 ];
 
 // ---- scalar helpers ------------------------------------------------------------
@@ -369,7 +406,11 @@ macro_rules! utf8_fmt {
         impl Format<String> for $marker {
             fn pack(v: &String, out: &mut Vec<u8>) {
                 // Truncation (module docs) must not split a character.
-                let max = if $plen == 2 { usize::from(u16::MAX) } else { u32::MAX as usize };
+                let max = if $plen == 2 {
+                    usize::from(u16::MAX)
+                } else {
+                    u32::MAX as usize
+                };
                 let mut end = v.len().min(max);
                 while !v.is_char_boundary(end) {
                     end -= 1;

@@ -47,8 +47,8 @@ pub use address::{
 pub use envelope::{
     broadcast_beacon, community_id, msg_id, pack_signed, pack_unsigned, packet_prefix,
     parse_beacon, parse_signed, parse_unsigned, prefix, prefix_with_version, reserved_name,
-    split_header, Body, Prefix, SignedParts, UnsignedParts, BEACON_HEADER, HEADER_LEN,
-    PREFIX_LEN, VERSION,
+    split_header, Body, Prefix, SignedParts, UnsignedParts, BEACON_HEADER, HEADER_LEN, PREFIX_LEN,
+    VERSION,
 };
 pub use error::WireError;
 pub use reader::Reader;

@@ -59,7 +59,8 @@ impl Schema {
     }
     /// Add a nested-payload field.
     pub fn nested(mut self, name: &str, schema: Schema) -> Self {
-        self.fields.push((name.to_owned(), FieldFmt::Payload(schema)));
+        self.fields
+            .push((name.to_owned(), FieldFmt::Payload(schema)));
         self
     }
     /// Add a list-of-nested-payloads field.
@@ -174,7 +175,11 @@ impl Serializer {
     }
 
     /// Read one value of format `fmt`.
-    pub fn unpack<'f>(&self, fmt: impl Into<Fmt<'f>>, r: &mut Reader<'_>) -> Result<Value, WireError> {
+    pub fn unpack<'f>(
+        &self,
+        fmt: impl Into<Fmt<'f>>,
+        r: &mut Reader<'_>,
+    ) -> Result<Value, WireError> {
         match fmt.into() {
             Fmt::Name(name) => self.packer(name)?.unpack(r),
             Fmt::Payload(schema) => {
@@ -214,13 +219,22 @@ impl Serializer {
     }
 
     /// Unpack several values in sequence.
-    pub fn unpack_multiple(&self, fmts: &[Fmt<'_>], r: &mut Reader<'_>) -> Result<Vec<Value>, WireError> {
+    pub fn unpack_multiple(
+        &self,
+        fmts: &[Fmt<'_>],
+        r: &mut Reader<'_>,
+    ) -> Result<Vec<Value>, WireError> {
         fmts.iter().map(|fmt| self.unpack(*fmt, r)).collect()
     }
 
     /// Pack the fields of a `Value::Payload` (looked up by name) without a length
     /// prefix (py-ipv8 `pack_serializable`).
-    pub fn pack_schema(&self, schema: &Schema, value: &Value, out: &mut Vec<u8>) -> Result<(), WireError> {
+    pub fn pack_schema(
+        &self,
+        schema: &Schema,
+        value: &Value,
+        out: &mut Vec<u8>,
+    ) -> Result<(), WireError> {
         for (name, fmt) in &schema.fields {
             let field = value.field(name).ok_or_else(|| WireError::BadValue {
                 format: "payload".to_owned(),
@@ -346,7 +360,9 @@ impl Packer for Builtin {
             "varlenIutf8" => varlen(v::string(value, n)?.as_bytes(), 4, 1, out)?,
             "varlenH-list" => {
                 let items = v::seq(value, n, None)?;
-                out.push(u8::try_from(items.len()).map_err(|_| too_long("varlenH-list", items.len()))?);
+                out.push(
+                    u8::try_from(items.len()).map_err(|_| too_long("varlenH-list", items.len()))?,
+                );
                 for item in items {
                     varlen(v::bytes(item, n)?, 2, 1, out)?;
                 }
@@ -357,14 +373,17 @@ impl Packer for Builtin {
             }
             "payload-list" => {
                 let items = v::seq(value, n, None)?;
-                out.push(u8::try_from(items.len()).map_err(|_| too_long("payload-list", items.len()))?);
+                out.push(
+                    u8::try_from(items.len()).map_err(|_| too_long("payload-list", items.len()))?,
+                );
                 for item in items {
                     varlen(v::bytes(item, n)?, 2, 1, out)?;
                 }
             }
             "arrayH-?" | "arrayH-q" | "arrayH-d" => {
                 let items = v::seq(value, n, None)?;
-                let count = u16::try_from(items.len()).map_err(|_| too_long("arrayH", items.len()))?;
+                let count =
+                    u16::try_from(items.len()).map_err(|_| too_long("arrayH", items.len()))?;
                 out.extend_from_slice(&count.to_le_bytes());
                 for item in items {
                     match n {
@@ -415,7 +434,10 @@ impl Packer for Builtin {
                 Value::Bytes(r.take(1)?.to_vec()),
                 int(r.u8()?.into()),
             ]),
-            "4SH" => Value::Tuple(vec![Value::Bytes(r.take(4)?.to_vec()), int(r.u16()?.into())]),
+            "4SH" => Value::Tuple(vec![
+                Value::Bytes(r.take(4)?.to_vec()),
+                int(r.u16()?.into()),
+            ]),
             "20s" => Value::Bytes(r.take(20)?.to_vec()),
             "32s" => Value::Bytes(r.take(32)?.to_vec()),
             "64s" => Value::Bytes(r.take(64)?.to_vec()),
@@ -435,7 +457,9 @@ impl Packer for Builtin {
             "ip_address" => Value::Address(Address::from(unpack_ip_address(r)?)),
             "address" => Value::Address(unpack_address(r)?),
             "raw" => Value::Bytes(r.rest().to_vec()),
-            "varlenH" | "doublevarlenH" | "payload" => Value::Bytes(unpack_varlen(r, 2, 1)?.to_vec()),
+            "varlenH" | "doublevarlenH" | "payload" => {
+                Value::Bytes(unpack_varlen(r, 2, 1)?.to_vec())
+            }
             "varlenI" => Value::Bytes(unpack_varlen(r, 4, 1)?.to_vec()),
             "varlenBx2" => Value::Bytes(unpack_varlen(r, 1, 2)?.to_vec()),
             "varlenHx20" => Value::Bytes(unpack_varlen(r, 2, 20)?.to_vec()),

@@ -78,9 +78,10 @@ impl BitFlags for u8 {
         b
     }
     fn from_bits(bits: [bool; 8]) -> Self {
-        bits.iter()
-            .enumerate()
-            .fold(0u8, |acc, (i, &bit)| if bit { acc | (0x80 >> i) } else { acc })
+        bits.iter().enumerate().fold(
+            0u8,
+            |acc, (i, &bit)| if bit { acc | (0x80 >> i) } else { acc },
+        )
     }
 }
 

@@ -101,7 +101,11 @@ pub fn parse_cell(data: &[u8]) -> Result<Cell<'_>, WireError> {
 
 /// The packet handlers see for a decrypted cell: prefix ‖ inner id ‖ circuit_id ‖
 /// rest of the inner payload. `message` is the plaintext message (inner id first).
-pub fn unwrap_for_handlers(prefix: &Prefix, circuit_id: u32, message: &[u8]) -> Result<Vec<u8>, WireError> {
+pub fn unwrap_for_handlers(
+    prefix: &Prefix,
+    circuit_id: u32,
+    message: &[u8],
+) -> Result<Vec<u8>, WireError> {
     let mut r = Reader::new(message);
     let inner_id = r.u8()?;
     let rest = r.rest();

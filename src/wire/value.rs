@@ -124,7 +124,11 @@ pub(crate) fn seq<'v>(
 }
 
 /// The `index`-th item of a sequence already checked by [`seq`].
-pub(crate) fn item<'v>(items: &'v [Value], index: usize, format: &str) -> Result<&'v Value, WireError> {
+pub(crate) fn item<'v>(
+    items: &'v [Value],
+    index: usize,
+    format: &str,
+) -> Result<&'v Value, WireError> {
     items.get(index).ok_or_else(|| bad(format, "missing item"))
 }
 
