@@ -369,3 +369,325 @@ fn fuzz_all_decoders() {
     assert!(st.ok > n as u64, "mutations should often decode");
     assert!(st.err > n as u64, "random input should often fail");
 }
+
+// ---------------------------------------------------------------- round-trip properties
+
+mod roundtrip {
+    use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+
+    use ipv8sim::community::payload::*;
+    use ipv8sim::wire::dht::{self, DhtNode};
+    use ipv8sim::wire::{decode_exact, Address, Payload, Serializable};
+    use proptest::collection::vec;
+    use proptest::prelude::*;
+
+    #[derive(Payload, Debug, Clone, PartialEq)]
+    struct Scalars {
+        a: bool,
+        b: u8,
+        #[wire(format = "BBH")]
+        bbh: (u8, u8, u16),
+        #[wire(format = "BH")]
+        bh: (u8, u16),
+        #[wire(format = "c")]
+        c: u8,
+        f: f32,
+        d: f64,
+        h: u16,
+        #[wire(format = "HH")]
+        hh: (u16, u16),
+        i: u32,
+        l: i32,
+        #[wire(format = "LL")]
+        ll: (u32, u32),
+        q: i64,
+        uq: u64,
+        #[wire(format = "QH")]
+        qh: (u64, u16),
+        #[wire(format = "QL")]
+        ql: (u64, u32),
+        #[wire(format = "QQHHBH")]
+        qqhhbh: (u64, u64, u16, u16, u8, u16),
+        #[wire(format = "ccB")]
+        ccb: (u8, u8, u8),
+        #[wire(format = "4SH")]
+        four: ([u8; 4], u16),
+        s20: [u8; 20],
+        #[wire(format = "32s")]
+        s32: Vec<u8>,
+        #[wire(format = "c20s")]
+        c20s: (u8, [u8; 20]),
+        #[wire(format = "bits")]
+        bits: [bool; 8],
+    }
+
+    #[derive(Payload, Debug, Clone, PartialEq)]
+    struct Inner {
+        x: i64,
+        y: Vec<u8>,
+    }
+
+    #[derive(Payload, Debug, Clone, PartialEq)]
+    #[payload(msg_id = 9)]
+    struct Variable {
+        ipv4: SocketAddrV4,
+        ip: SocketAddr,
+        addr: Address,
+        varlen_h: Vec<u8>,
+        #[wire(format = "doublevarlenH")]
+        double: Vec<u8>,
+        #[wire(format = "varlenI")]
+        varlen_i: Vec<u8>,
+        #[wire(format = "varlenBx2")]
+        bx2: Vec<u8>,
+        #[wire(format = "varlenHx20")]
+        hx20: Vec<u8>,
+        text: String,
+        #[wire(format = "varlenIutf8")]
+        text_i: String,
+        list: Vec<Vec<u8>>,
+        inner: Inner,
+        inners: Vec<Inner>,
+        bools: Vec<bool>,
+        ints: Vec<i64>,
+        floats: Vec<f64>,
+        #[wire(format = "raw")]
+        rest: Vec<u8>,
+    }
+
+    fn finite() -> impl Strategy<Value = f64> {
+        -1e300f64..1e300f64
+    }
+
+    fn v4() -> impl Strategy<Value = SocketAddrV4> {
+        (any::<u32>(), any::<u16>()).prop_map(|(ip, p)| SocketAddrV4::new(Ipv4Addr::from(ip), p))
+    }
+
+    fn ip() -> impl Strategy<Value = SocketAddr> {
+        prop_oneof![
+            v4().prop_map(SocketAddr::V4),
+            (any::<u128>(), any::<u16>()).prop_map(|(ip, p)| SocketAddr::V6(SocketAddrV6::new(
+                Ipv6Addr::from(ip),
+                p,
+                0,
+                0
+            ))),
+        ]
+    }
+
+    fn address() -> impl Strategy<Value = Address> {
+        prop_oneof![
+            ip().prop_map(Address::from),
+            ("[a-z0-9.-]{0,40}", any::<u16>()).prop_map(|(h, p)| Address::Domain(h, p)),
+        ]
+    }
+
+    fn bytes(max: usize) -> impl Strategy<Value = Vec<u8>> {
+        vec(any::<u8>(), 0..max)
+    }
+
+    fn inner() -> impl Strategy<Value = Inner> {
+        (any::<i64>(), bytes(20)).prop_map(|(x, y)| Inner { x, y })
+    }
+
+    fn scalars() -> impl Strategy<Value = Scalars> {
+        (
+            (
+                any::<bool>(),
+                any::<u8>(),
+                any::<(u8, u8, u16)>(),
+                any::<(u8, u16)>(),
+                any::<u8>(),
+            ),
+            (
+                (-1e30f32..1e30f32),
+                finite(),
+                any::<u16>(),
+                any::<(u16, u16)>(),
+                any::<u32>(),
+                any::<i32>(),
+            ),
+            (
+                any::<(u32, u32)>(),
+                any::<i64>(),
+                any::<u64>(),
+                any::<(u64, u16)>(),
+                any::<(u64, u32)>(),
+            ),
+            (
+                any::<(u64, u64, u16, u16, u8, u16)>(),
+                any::<(u8, u8, u8)>(),
+                any::<([u8; 4], u16)>(),
+            ),
+            (
+                any::<[u8; 20]>(),
+                vec(any::<u8>(), 32),
+                any::<(u8, [u8; 20])>(),
+                any::<[bool; 8]>(),
+            ),
+        )
+            .prop_map(
+                |(
+                    (a, b, bbh, bh, c),
+                    (f, d, h, hh, i, l),
+                    (ll, q, uq, qh, ql),
+                    (qqhhbh, ccb, four),
+                    (s20, s32, c20s, bits),
+                )| {
+                    Scalars {
+                        a,
+                        b,
+                        bbh,
+                        bh,
+                        c,
+                        f,
+                        d,
+                        h,
+                        hh,
+                        i,
+                        l,
+                        ll,
+                        q,
+                        uq,
+                        qh,
+                        ql,
+                        qqhhbh,
+                        ccb,
+                        four,
+                        s20,
+                        s32,
+                        c20s,
+                        bits,
+                    }
+                },
+            )
+    }
+
+    fn variable() -> impl Strategy<Value = Variable> {
+        (
+            (v4(), ip(), address(), bytes(300), bytes(50), bytes(50)),
+            (
+                vec(any::<[u8; 2]>(), 0..20),
+                vec(any::<[u8; 20]>(), 0..4),
+                ".{0,30}",
+                ".{0,30}",
+            ),
+            (vec(bytes(10), 0..10), inner(), vec(inner(), 0..5)),
+            (
+                vec(any::<bool>(), 0..20),
+                vec(any::<i64>(), 0..20),
+                vec(finite(), 0..20),
+                bytes(40),
+            ),
+        )
+            .prop_map(
+                |(
+                    (ipv4, ip, addr, varlen_h, double, varlen_i),
+                    (bx2, hx20, text, text_i),
+                    (list, inner, inners),
+                    (bools, ints, floats, rest),
+                )| Variable {
+                    ipv4,
+                    ip,
+                    addr,
+                    varlen_h,
+                    double,
+                    varlen_i,
+                    bx2: bx2.concat(),
+                    hx20: hx20.concat(),
+                    text,
+                    text_i,
+                    list,
+                    inner,
+                    inners,
+                    bools,
+                    ints,
+                    floats,
+                    rest,
+                },
+            )
+    }
+
+    fn roundtrip<T: Serializable + PartialEq + std::fmt::Debug>(
+        v: &T,
+    ) -> Result<(), TestCaseError> {
+        let bytes = v.to_bytes();
+        let back: T = decode_exact(&bytes).map_err(|e| TestCaseError::fail(format!("{e}")))?;
+        prop_assert_eq!(&back, v);
+        prop_assert_eq!(back.to_bytes(), bytes);
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn scalar_formats_roundtrip(v in scalars()) {
+            roundtrip(&v)?;
+            // Fixed sizes: every field but none variable, so the length is constant.
+            prop_assert_eq!(v.to_bytes().len(), 1 + 1 + 4 + 3 + 1 + 4 + 8 + 2 + 4 + 4 + 4 + 8 + 8 + 8 + 10 + 12 + 23 + 3 + 6 + 20 + 32 + 21 + 1);
+        }
+
+        #[test]
+        fn variable_formats_roundtrip(v in variable()) {
+            roundtrip(&v)?;
+        }
+
+        #[test]
+        fn discovery_payloads_roundtrip(
+            a in v4(), b in v4(), c in v4(), d in v4(), e in v4(),
+            x in ip(), y in ip(), z in ip(), id in any::<u16>(), flags in any::<u8>(), extra in bytes(30),
+        ) {
+            use ipv8sim::wire::BitFlags;
+            roundtrip(&IntroductionRequestOld { destination_address: a, source_lan_address: b, source_wan_address: c,
+                flags: IntroRequestFlags::from_bits(flags.to_bits()), identifier: id, extra_bytes: extra.clone() })?;
+            roundtrip(&IntroductionRequest { destination_address: x, source_lan_address: y, source_wan_address: z,
+                identifier: id, flags: IntroRequestFlags::from_bits(flags.to_bits()), extra_bytes: extra.clone() })?;
+            roundtrip(&IntroductionResponseOld { destination_address: a, source_lan_address: b, source_wan_address: c,
+                lan_introduction_address: d, wan_introduction_address: e,
+                flags: IntroResponseFlags::from_bits(flags.to_bits()), identifier: id, extra_bytes: extra.clone() })?;
+            roundtrip(&IntroductionResponse { destination_address: x, source_lan_address: y, source_wan_address: z,
+                lan_introduction_address: x, wan_introduction_address: y, identifier: id,
+                flags: NewIntroResponseFlags::from_bits(flags.to_bits()), extra_bytes: extra.clone() })?;
+            roundtrip(&PunctureRequestOld { lan_walker_address: a, wan_walker_address: b, identifier: id })?;
+            roundtrip(&PunctureRequest { lan_walker_address: x, wan_walker_address: y, identifier: id })?;
+            roundtrip(&PunctureOld { source_lan_address: a, source_wan_address: b, identifier: id })?;
+            roundtrip(&Puncture { source_lan_address: x, source_wan_address: y, identifier: id })?;
+            roundtrip(&SimilarityRequest { identifier: id, lan_address: a, wan_address: b,
+                flags: ConnectionTypeFlags::from_bits(flags.to_bits()), preference_list: extra.clone() })?;
+            roundtrip(&SimilarityResponse { identifier: id, preference_list: vec![[flags; 20]; usize::from(flags % 4)], tb_overlap: extra })?;
+            roundtrip(&DiscoveryPing { identifier: id })?;
+            roundtrip(&DiscoveryPong { identifier: id })?;
+        }
+
+        #[test]
+        fn dht_payloads_roundtrip(
+            id in any::<u32>(), token in any::<[u8; 20]>(), target in any::<[u8; 20]>(),
+            values in vec(bytes(30), 0..8), nodes in vec((ip(), bytes(80)), 0..8), lan in ip(), offset in any::<u32>(), force in any::<bool>(),
+        ) {
+            let nodes: Vec<DhtNode> = nodes.into_iter().map(|(address, public_key)| DhtNode { address, public_key }).collect();
+            roundtrip(&dht::StoreRequest { identifier: id, token, target, values: values.clone() })?;
+            roundtrip(&dht::FindRequest { identifier: id, lan_address: lan, target, offset, force_nodes: force })?;
+            roundtrip(&dht::FindResponse { identifier: id, token, values, nodes: nodes.clone() })?;
+            roundtrip(&dht::ConnectPeerRequest { identifier: id, lan_address: lan, target })?;
+            roundtrip(&dht::ConnectPeerResponse { identifier: id, nodes })?;
+        }
+
+        #[test]
+        fn envelope_roundtrip(key in bytes(100), gt in proptest::option::of(any::<u64>()), body in bytes(100), sig in bytes(80), id in any::<u8>()) {
+            let prefix = ipv8sim::wire::prefix(&[7; 20]);
+            let sig_len = sig.len();
+            let packet = ipv8sim::wire::pack_signed(&prefix, id, &key, gt, body.as_slice(), |_| sig.clone());
+            let parts = ipv8sim::wire::parse_signed(&packet, gt.is_some(), |_| Ok(sig_len)).unwrap();
+            prop_assert_eq!(parts.key_bin, key.as_slice());
+            prop_assert_eq!(parts.global_time, gt);
+            prop_assert_eq!(parts.payload, body.as_slice());
+            prop_assert_eq!(parts.signature, sig.as_slice());
+            prop_assert_eq!(parts.msg_id, id);
+            let packet = ipv8sim::wire::pack_unsigned(&prefix, id, gt, body.as_slice());
+            let parts = ipv8sim::wire::parse_unsigned(&packet, gt.is_some()).unwrap();
+            prop_assert_eq!(parts.payload, body.as_slice());
+            prop_assert_eq!(parts.global_time, gt);
+        }
+    }
+}
