@@ -619,7 +619,7 @@ mod roundtrip {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(256))]
+        #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 
         #[test]
         fn scalar_formats_roundtrip(v in scalars()) {
