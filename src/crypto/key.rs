@@ -115,7 +115,12 @@ impl Ord for PublicKey {
 
 impl std::fmt::Debug for PublicKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "PublicKey({}, mid {})", self.kind(), hex::encode(self.mid()))
+        write!(
+            f,
+            "PublicKey({}, mid {})",
+            self.kind(),
+            hex::encode(self.mid())
+        )
     }
 }
 
@@ -131,7 +136,10 @@ pub enum PrivateKey {
 impl PrivateKey {
     /// Generates a key of the given kind from the caller's RNG (deterministic for a
     /// seeded RNG, for both kinds).
-    pub fn generate<R: RngCore + CryptoRng>(kind: KeyKind, rng: &mut R) -> Result<PrivateKey, CryptoError> {
+    pub fn generate<R: RngCore + CryptoRng>(
+        kind: KeyKind,
+        rng: &mut R,
+    ) -> Result<PrivateKey, CryptoError> {
         match kind {
             KeyKind::Curve25519 => Ok(PrivateKey::LibNacl(LibNaclPrivateKey::generate(rng))),
             KeyKind::Ec(curve) => EcPrivateKey::generate(curve, rng).map(PrivateKey::Ec),

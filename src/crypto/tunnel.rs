@@ -148,7 +148,11 @@ impl SessionKeys {
 
     /// Encrypts one layer: increments the direction's counter, then returns
     /// counter (u64 BE) ‖ ciphertext ‖ 16-byte tag, with nonce = salt ‖ counter.
-    pub fn encrypt(&mut self, direction: Direction, plaintext: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    pub fn encrypt(
+        &mut self,
+        direction: Direction,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
         let counter = match direction {
             Direction::Forward => {
                 self.counter_forward = self.counter_forward.wrapping_add(1);
