@@ -797,6 +797,13 @@ fn malformed_keys_and_signatures_are_errors() {
             "truncated EC private {n}"
         );
     }
+    // Trailing bytes after the DER SEQUENCE (OpenSSL alone would ignore them).
+    let mut trailing = ec_pub.clone();
+    trailing.push(0);
+    assert!(PublicKey::from_bin(&trailing).is_err());
+    let mut trailing = ec_priv.clone();
+    trailing.push(0);
+    assert!(PrivateKey::from_bin(&trailing).is_err());
     // A point that is not on the curve.
     let mut off_curve = ec_pub.clone();
     *off_curve.last_mut().unwrap() ^= 1;

@@ -56,6 +56,31 @@ pub(crate) fn is_pem(bytes: &[u8]) -> bool {
     trimmed.starts_with(b"-----BEGIN")
 }
 
+/// Checks that `der` is exactly one DER SEQUENCE (header length + content length ==
+/// input length). OpenSSL's `d2i_*` functions silently ignore trailing bytes; py-ipv8's
+/// peers are identified by their key bin, so two different bins must never parse to
+/// the same key.
+fn check_single_sequence(der: &[u8]) -> Result<(), CryptoError> {
+    let (header, content) = match der {
+        [0x30, len, ..] if *len < 0x80 => (2, usize::from(*len)),
+        [0x30, 0x81, len, ..] if *len >= 0x80 => (3, usize::from(*len)),
+        [0x30, 0x82, hi, lo, ..] if *hi != 0 => (4, usize::from(*hi) << 8 | usize::from(*lo)),
+        _ => {
+            return Err(CryptoError::InvalidEcKey(
+                "not a DER SEQUENCE (or non-minimal length)".to_owned(),
+            ))
+        }
+    };
+    if header + content != der.len() {
+        return Err(CryptoError::InvalidEcKey(format!(
+            "DER length mismatch: SEQUENCE of {} bytes in {} bytes of input",
+            header + content,
+            der.len()
+        )));
+    }
+    Ok(())
+}
+
 /// Decodes unencrypted PEM text into (label, DER). Our own small parser (RFC 7468
 /// textual encoding) so that malformed text is rejected cheaply, before OpenSSL.
 pub(crate) fn pem_decode(pem: &[u8]) -> Result<(String, Vec<u8>), CryptoError> {
@@ -135,6 +160,7 @@ impl EcPublicKey {
 
     /// Parses a DER SubjectPublicKeyInfo (py-ipv8's public key bin).
     pub fn from_der(der: &[u8]) -> Result<Self, CryptoError> {
+        check_single_sequence(der)?;
         Self::from_key(EcKey::public_key_from_der(der).map_err(invalid)?)
     }
 
@@ -317,6 +343,7 @@ impl EcPrivateKey {
 
     /// Parses DER: SEC1 `ECPrivateKey` (py-ipv8's private key bin) or PKCS#8.
     pub fn from_der(der: &[u8]) -> Result<Self, CryptoError> {
+        check_single_sequence(der)?;
         match EcKey::private_key_from_der(der) {
             Ok(key) => Self::from_parsed(key),
             Err(sec1_err) if Self::looks_like_pkcs8(der) => {
