@@ -230,6 +230,8 @@ impl EcPublicKey {
 
 struct PrivateInner {
     key: EcKey<Private>,
+    /// DER SEC1 `ECPrivateKey`, serialised once at construction.
+    bin: Vec<u8>,
     public: EcPublicKey,
     /// The private scalar, big-endian, left-padded to the order's length (HMAC key
     /// for deterministic nonces).
@@ -269,8 +271,10 @@ impl EcPrivateKey {
         let key = EcKey::from_private_components(&group, scalar, &point).map_err(invalid)?;
         let public = EcPublicKey::from_key(EcKey::from_public_key(&group, &point).map_err(ossl)?)?;
         let scalar_bytes = scalar.to_vec_padded(order.num_bytes()).map_err(ossl)?;
+        let bin = key.private_key_to_der().map_err(ossl)?;
         Ok(EcPrivateKey(Arc::new(PrivateInner {
             key,
+            bin,
             public,
             scalar_bytes,
             order,
@@ -382,8 +386,8 @@ impl EcPrivateKey {
     }
 
     /// The private key bin: DER SEC1 `ECPrivateKey` with curve OID and public key.
-    pub fn key_to_bin(&self) -> Result<Vec<u8>, CryptoError> {
-        self.0.key.private_key_to_der().map_err(ossl)
+    pub fn key_to_bin(&self) -> &[u8] {
+        &self.0.bin
     }
 
     /// The private key as `-----BEGIN EC PRIVATE KEY-----` PEM.
