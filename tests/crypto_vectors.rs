@@ -624,6 +624,16 @@ fn ec_pem_der_round_trips() {
         .unwrap();
         assert_eq!(PrivateKey::from_bin(&pkcs8).unwrap().key_to_bin(), der);
     }
+    // OpenSSL-RNG generation (real-network use) yields a working key too.
+    let os = EcPrivateKey::generate_with_openssl_rng(EcCurve::Sect163k1).unwrap();
+    let sig = os.sign(b"m").unwrap();
+    assert!(os.public_key().verify(&sig, b"m"));
+    assert_eq!(
+        EcPrivateKey::from_bin(os.key_to_bin())
+            .unwrap()
+            .key_to_bin(),
+        os.key_to_bin()
+    );
     // sect163k1 public bin has the layout of spec §5.2.
     let k = EcPrivateKey::generate(EcCurve::Sect163k1, &mut ChaCha20Rng::seed_from_u64(1)).unwrap();
     let bin = k.public_key().key_to_bin();
