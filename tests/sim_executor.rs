@@ -23,7 +23,9 @@ fn same_time_events_fire_in_insertion_order() {
     }
     // An earlier-inserted later event and a later-inserted earlier event.
     let (l2, s2) = (l.clone(), sim.clone());
-    sim.schedule_at(Instant::from_millis(500), move || log(&l2, s2.now(), "half"));
+    sim.schedule_at(Instant::from_millis(500), move || {
+        log(&l2, s2.now(), "half")
+    });
     let (l3, s3) = (l.clone(), sim.clone());
     sim.schedule_at(Instant::from_secs(1), move || log(&l3, s3.now(), "c4"));
     assert_eq!(sim.run_until_idle(100), RunOutcome::Idle);
@@ -32,10 +34,16 @@ fn same_time_events_fire_in_insertion_order() {
         .iter()
         .map(|(t, s)| (t.as_nanos() / 1_000_000, s.clone()))
         .collect();
-    let want: Vec<(u64, String)> = [(500, "half"), (1000, "c1"), (1000, "c2"), (1000, "c3"), (1000, "c4")]
-        .iter()
-        .map(|(t, s)| (*t, s.to_string()))
-        .collect();
+    let want: Vec<(u64, String)> = [
+        (500, "half"),
+        (1000, "c1"),
+        (1000, "c2"),
+        (1000, "c3"),
+        (1000, "c4"),
+    ]
+    .iter()
+    .map(|(t, s)| (*t, s.to_string()))
+    .collect();
     assert_eq!(got, want);
     assert_eq!(sim.events_processed(), 5);
     sim.shutdown();
@@ -55,7 +63,10 @@ fn tasks_sleep_for_exact_virtual_times() {
         })
         .detach();
     }
-    assert_eq!(sim.run_until(Instant::from_secs(10)), RunOutcome::TimeReached);
+    assert_eq!(
+        sim.run_until(Instant::from_secs(10)),
+        RunOutcome::TimeReached
+    );
     assert_eq!(sim.now(), Instant::from_secs(10));
     let got: Vec<(u64, String)> = l
         .borrow()
@@ -161,7 +172,10 @@ fn periodic_work_hits_the_event_cap_and_stop_works() {
     sim.schedule_at(Instant::from_secs(60), move || s.stop());
     assert_eq!(sim.run_until(Instant::from_secs(100)), RunOutcome::Stopped);
     assert_eq!(sim.now(), Instant::from_secs(60));
-    assert_eq!(sim.run_until(Instant::from_secs(100)), RunOutcome::TimeReached);
+    assert_eq!(
+        sim.run_until(Instant::from_secs(100)),
+        RunOutcome::TimeReached
+    );
     assert_eq!(sim.now(), Instant::from_secs(100));
     sim.shutdown();
 }

@@ -46,7 +46,15 @@ fn units_default_one_way_rtt_halves_seconds_scale() {
 fn ragged_row() {
     let (e, msg) = err("h,a,b\na,0,1\nb,1\n");
     assert!(
-        matches!(e, MatrixError::Ragged { line: 3, expected: 3, found: 2, .. }),
+        matches!(
+            e,
+            MatrixError::Ragged {
+                line: 3,
+                expected: 3,
+                found: 2,
+                ..
+            }
+        ),
         "{msg}"
     );
     assert!(msg.starts_with("m.csv:3:"), "{msg}");
@@ -55,29 +63,72 @@ fn ragged_row() {
 #[test]
 fn negative_value() {
     let (e, msg) = err("h,a,b\na,0,-1\nb,1,0\n");
-    assert!(matches!(e, MatrixError::Negative { line: 2, column: 3, .. }), "{msg}");
+    assert!(
+        matches!(
+            e,
+            MatrixError::Negative {
+                line: 2,
+                column: 3,
+                ..
+            }
+        ),
+        "{msg}"
+    );
     assert!(msg.starts_with("m.csv:2:3:"), "{msg}");
 }
 
 #[test]
 fn non_numeric_value() {
     let (e, msg) = err("h,a,b\na,0,fast\nb,1,0\n");
-    assert!(matches!(e, MatrixError::NotANumber { line: 2, column: 3, .. }), "{msg}");
-    assert!(msg.contains("`fast`") && msg.starts_with("m.csv:2:3:"), "{msg}");
+    assert!(
+        matches!(
+            e,
+            MatrixError::NotANumber {
+                line: 2,
+                column: 3,
+                ..
+            }
+        ),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("`fast`") && msg.starts_with("m.csv:2:3:"),
+        "{msg}"
+    );
 }
 
 #[test]
 fn non_finite_values() {
     for bad in ["inf", "NaN", "1e999"] {
         let (e, msg) = err(&format!("h,a,b\na,0,1\nb,{bad},0\n"));
-        assert!(matches!(e, MatrixError::NotANumber { line: 3, column: 2, .. }), "{msg}");
+        assert!(
+            matches!(
+                e,
+                MatrixError::NotANumber {
+                    line: 3,
+                    column: 2,
+                    ..
+                }
+            ),
+            "{msg}"
+        );
     }
 }
 
 #[test]
 fn empty_cell() {
     let (e, msg) = err("h,a,b\na,0,\nb,1,0\n");
-    assert!(matches!(e, MatrixError::EmptyCell { line: 2, column: 3, .. }), "{msg}");
+    assert!(
+        matches!(
+            e,
+            MatrixError::EmptyCell {
+                line: 2,
+                column: 3,
+                ..
+            }
+        ),
+        "{msg}"
+    );
     assert!(msg.starts_with("m.csv:2:3:"), "{msg}");
 }
 
@@ -92,7 +143,14 @@ fn row_name_mismatch() {
 fn not_square() {
     let (e, msg) = err("h,a,b\na,0,1\n");
     assert!(
-        matches!(e, MatrixError::NotSquare { rows: 1, columns: 2, .. }),
+        matches!(
+            e,
+            MatrixError::NotSquare {
+                rows: 1,
+                columns: 2,
+                ..
+            }
+        ),
         "{msg}"
     );
     let (e, msg) = err("h,a\na,0\nb,1\n");
@@ -101,10 +159,23 @@ fn not_square() {
 
 #[test]
 fn missing_header_and_duplicates() {
-    assert!(matches!(err("# only a comment\n").0, MatrixError::NoHeader { .. }));
+    assert!(matches!(
+        err("# only a comment\n").0,
+        MatrixError::NoHeader { .. }
+    ));
     assert!(matches!(err("").0, MatrixError::NoHeader { .. }));
     let (e, msg) = err("h,a,a\na,0,0\na,0,0\n");
-    assert!(matches!(e, MatrixError::DuplicateName { line: 1, column: 3, .. }), "{msg}");
+    assert!(
+        matches!(
+            e,
+            MatrixError::DuplicateName {
+                line: 1,
+                column: 3,
+                ..
+            }
+        ),
+        "{msg}"
+    );
 }
 
 #[test]

@@ -8,8 +8,8 @@ use ipv8sim::endpoint::{Endpoint, EndpointListener, Prefix};
 use ipv8sim::runtime::{Clock, Duration, Instant};
 use ipv8sim::sim::seeds::{node_rng, purpose};
 use ipv8sim::sim::{
-    ConstantLatency, DropReason, JitterLatency, LatencyMatrix, Link, MatrixLatency, Placement,
-    Sim, SimNetwork, SimulatedEndpoint, TopologyGraph, TopologyLatency,
+    ConstantLatency, DropReason, JitterLatency, LatencyMatrix, Link, MatrixLatency, Placement, Sim,
+    SimNetwork, SimulatedEndpoint, TopologyGraph, TopologyLatency,
 };
 use rand::Rng;
 use sha2::{Digest, Sha256};
@@ -30,7 +30,11 @@ impl EndpointListener for Recorder {
     fn on_packet(&self, source: SocketAddr, data: &[u8]) {
         self.log.borrow_mut().push((
             self.sim.now(),
-            format!("{} from {source}: {}", self.tag, String::from_utf8_lossy(data)),
+            format!(
+                "{} from {source}: {}",
+                self.tag,
+                String::from_utf8_lossy(data)
+            ),
         ));
     }
 }
@@ -93,8 +97,10 @@ fn ping_pong(sim: &Sim, net: &SimNetwork, until: Instant) -> Log {
     sim.spawn(async move {
         while let Some((src, data)) = rx.next().await {
             assert_eq!(src, b_addr, "source is the sender's WAN address");
-            l.borrow_mut()
-                .push((clock.now(), format!("A got {}", String::from_utf8_lossy(&data))));
+            l.borrow_mut().push((
+                clock.now(),
+                format!("A got {}", String::from_utf8_lossy(&data)),
+            ));
         }
     })
     .detach();
@@ -126,7 +132,10 @@ fn ping_pong_times_follow_constant_latency() {
     .collect();
     assert_eq!(got, want);
     let s = net.stats();
-    assert_eq!((s.sent_packets, s.delivered_packets, s.dropped_total()), (6, 6, 0));
+    assert_eq!(
+        (s.sent_packets, s.delivered_packets, s.dropped_total()),
+        (6, 6, 0)
+    );
     sim.shutdown();
 }
 
@@ -138,7 +147,10 @@ fn ten_virtual_minutes_of_ping_pong_run_fast() {
     #[allow(clippy::disallowed_methods)] // wall time is printed only, never asserted
     let wall = std::time::Instant::now();
     let log = ping_pong(&sim, &net, Instant::from_secs(600));
-    println!("10 virtual minutes of ping-pong took {:?} of wall time", wall.elapsed());
+    println!(
+        "10 virtual minutes of ping-pong took {:?} of wall time",
+        wall.elapsed()
+    );
     assert_eq!(sim.now(), Instant::from_secs(600));
     let log = log.borrow();
     // Pings at 0, 2, …, 600 s (events at the limit fire); the last pong is due at
@@ -170,7 +182,10 @@ fn matrix_rtt_file_gives_half_rtt_one_way_delays() {
     let m = Rc::new(LatencyMatrix::load(&path).unwrap());
     let sim = Sim::new();
     let net = SimNetwork::new(&sim, 3);
-    net.set_latency_model(Box::new(MatrixLatency::new(m.clone(), Placement::RoundRobin)));
+    net.set_latency_model(Box::new(MatrixLatency::new(
+        m.clone(),
+        Placement::RoundRobin,
+    )));
     // 6 hosts on 3 rows: host h sits on row h % 3.
     let eps: Vec<SimulatedEndpoint> = (0..6).map(|_| net.new_endpoint()).collect();
     let log: Log = Log::default();
@@ -183,7 +198,9 @@ fn matrix_rtt_file_gives_half_rtt_one_way_delays() {
     for (i, from) in eps.iter().enumerate() {
         for to in &eps {
             let (from, to, payload) = (from.clone(), to.wan_address(), format!("{i}"));
-            sim.schedule_at(Instant::from_secs(1), move || from.send(to, payload.into_bytes()));
+            sim.schedule_at(Instant::from_secs(1), move || {
+                from.send(to, payload.into_bytes())
+            });
         }
     }
     sim.run_until_idle(1000);
@@ -261,7 +278,15 @@ fn prefix_listeners_demultiplex_by_the_first_22_bytes() {
     let got: Vec<String> = log.borrow().iter().map(|(_, e)| e.clone()).collect();
     assert_eq!(
         got,
-        ["P1 got 23", "G got 23", "P2 got 24", "G got 24", "G got 25", "G got 21", "P2 got 22"]
+        [
+            "P1 got 23",
+            "G got 23",
+            "P2 got 24",
+            "G got 24",
+            "G got 25",
+            "G got 21",
+            "P2 got 22"
+        ]
     );
     sim.shutdown();
 }
@@ -301,7 +326,10 @@ fn closing_drops_in_flight_datagrams_and_reopening_does_not_resurrect_them() {
     assert!(!b.is_open());
     b.open().unwrap();
     sim.run_for(Duration::from_millis(100));
-    assert!(log.borrow().is_empty(), "in-flight datagram was resurrected");
+    assert!(
+        log.borrow().is_empty(),
+        "in-flight datagram was resurrected"
+    );
     // Sending to a closed endpoint drops at once; sending while closed is a no-op.
     b.close();
     a.send(b.wan_address(), b"closed".to_vec());
@@ -372,7 +400,11 @@ fn broadcast_reaches_every_other_open_endpoint_in_the_domain() {
     eps[2].close();
     eps[0].broadcast(b"hi".to_vec());
     sim.run_until_idle(10);
-    let mut got: Vec<String> = log.borrow().iter().map(|(_, e)| e[..1].to_string()).collect();
+    let mut got: Vec<String> = log
+        .borrow()
+        .iter()
+        .map(|(_, e)| e[..1].to_string())
+        .collect();
     got.sort();
     assert_eq!(got, ["1", "x"], "other open endpoints in domain 7 only");
     log.borrow_mut().clear();
@@ -440,7 +472,9 @@ fn jittered_run(seed: u64) -> [u8; 32] {
         let mut rng = node_rng(seed, i as u64, purpose::PROTOCOL);
         sim.spawn(async move {
             loop {
-                clock.sleep(Duration::from_millis(rng.gen_range(100..2000))).await;
+                clock
+                    .sleep(Duration::from_millis(rng.gen_range(100..2000)))
+                    .await;
                 let to = addrs[rng.gen_range(0..addrs.len())];
                 e.send(to, b"ping".to_vec());
             }

@@ -26,12 +26,7 @@ pub(crate) struct ListenerSet {
 
 impl ListenerSet {
     /// Call the listeners for one datagram; `still_open` is asked between listeners.
-    pub(crate) fn deliver(
-        &self,
-        source: SocketAddr,
-        data: &[u8],
-        still_open: impl Fn() -> bool,
-    ) {
+    pub(crate) fn deliver(&self, source: SocketAddr, data: &[u8], still_open: impl Fn() -> bool) {
         let mut first = true;
         let mut call = |l: &Rc<dyn EndpointListener>| {
             if !first && !still_open() {

@@ -187,6 +187,9 @@ mod tests {
         let rows: Vec<usize> = (0..100).map(|h| p.row(HostId(h), 4)).collect();
         assert!(rows.iter().all(|&r| r < 4));
         assert!((0..4).all(|r| rows.contains(&r)));
-        assert_eq!(rows, (0..100).map(|h| p.row(HostId(h), 4)).collect::<Vec<_>>());
+        assert_eq!(
+            rows,
+            (0..100).map(|h| p.row(HostId(h), 4)).collect::<Vec<_>>()
+        );
     }
 }

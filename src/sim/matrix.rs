@@ -355,7 +355,9 @@ impl LatencyMatrix {
         if from >= n || to >= n {
             return None;
         }
-        self.nanos.get(from * n + to).map(|&x| Duration::from_nanos(x))
+        self.nanos
+            .get(from * n + to)
+            .map(|&x| Duration::from_nanos(x))
     }
 }
 

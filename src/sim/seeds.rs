@@ -93,10 +93,22 @@ mod tests {
     #[test]
     fn streams_are_independent_and_stable() {
         let s = Seeds::new(42);
-        assert_eq!(first(s.node(3, purpose::KEYS)), first(s.node(3, purpose::KEYS)));
-        assert_ne!(first(s.node(3, purpose::KEYS)), first(s.node(4, purpose::KEYS)));
-        assert_ne!(first(s.node(3, purpose::KEYS)), first(s.node(3, purpose::PROTOCOL)));
-        assert_ne!(first(s.node(3, purpose::KEYS)), first(Seeds::new(43).node(3, purpose::KEYS)));
+        assert_eq!(
+            first(s.node(3, purpose::KEYS)),
+            first(s.node(3, purpose::KEYS))
+        );
+        assert_ne!(
+            first(s.node(3, purpose::KEYS)),
+            first(s.node(4, purpose::KEYS))
+        );
+        assert_ne!(
+            first(s.node(3, purpose::KEYS)),
+            first(s.node(3, purpose::PROTOCOL))
+        );
+        assert_ne!(
+            first(s.node(3, purpose::KEYS)),
+            first(Seeds::new(43).node(3, purpose::KEYS))
+        );
         assert_ne!(first(s.network()), first(s.node(0, "network")));
         assert_ne!(derive(1, b'N', 0, "ab"), derive(1, b'N', 0, "a"));
     }

@@ -192,7 +192,14 @@ mod tests {
         let b = g.add_node(());
         let c = g.add_node(());
         let d = g.add_node(()); // isolated
-        g.add_edge(a, b, Link { latency: Duration::from_millis(10), loss: 0.5 });
+        g.add_edge(
+            a,
+            b,
+            Link {
+                latency: Duration::from_millis(10),
+                loss: 0.5,
+            },
+        );
         g.add_edge(b, c, Link::new(Duration::from_millis(10)));
         g.add_edge(a, c, Link::new(Duration::from_millis(50)));
         let t = TopologyLatency::new(&g, &[a, b, c, d], Placement::RoundRobin).unwrap();
