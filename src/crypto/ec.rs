@@ -267,10 +267,7 @@ impl EcPrivateKey {
         point
             .mul_generator2(&group, scalar, &mut ctx)
             .map_err(ossl)?;
-<<<<<<< HEAD
-=======
         // Consistent by construction: the public point is scalar × generator.
->>>>>>> h/crypto
         let key = EcKey::from_private_components(&group, scalar, &point).map_err(invalid)?;
         let public = EcPublicKey::from_key(EcKey::from_public_key(&group, &point).map_err(ossl)?)?;
         let scalar_bytes = scalar.to_vec_padded(order.num_bytes()).map_err(ossl)?;

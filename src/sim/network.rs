@@ -235,14 +235,7 @@ impl EventHandler for NetCore {
     fn fire(&self, f: Datagram) {
         let (listeners, source, data, to, epoch) = {
             let mut st = self.state.borrow_mut();
-<<<<<<< HEAD
-            let Some(f) = st.flights.get_mut(token as usize).and_then(Option::take) else {
-                return;
-            };
-            st.free_flights.push(token as u32);
-=======
             st.in_flight -= 1;
->>>>>>> h/sim
             let dest = &st.endpoints[f.to as usize];
             if !dest.open || dest.epoch != f.epoch {
                 st.stats.drop(DropReason::Closed);
