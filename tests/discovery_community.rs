@@ -13,7 +13,7 @@ use ipv8sim::community::{
 };
 use ipv8sim::crypto::PrivateKey;
 use ipv8sim::discovery::{
-    DiscoveryCommunity, DispersyIntroductionRequest, KeyBin, Network, PeriodicSimilarity, Peer,
+    DiscoveryCommunity, DispersyIntroductionRequest, KeyBin, Network, Peer, PeriodicSimilarity,
     RandomChurn, ServiceId, PING_CACHE_PREFIX,
 };
 use ipv8sim::runtime::{Duration, Instant};
@@ -31,7 +31,8 @@ use std::sync::Arc;
 // ----- helpers -----------------------------------------------------------------------
 
 fn vectors() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors/ipv8-vectors.json");
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/vectors/ipv8-vectors.json");
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap()
@@ -98,7 +99,10 @@ fn standalone(
     (shared, DiscoveryCommunity::new(settings), clock)
 }
 
-fn take_out(shared: &Shared) -> Vec<(SocketAddr, Vec<u8>)> {
+/// Datagrams a standalone community queued: (destination, bytes).
+type Sent = Vec<(SocketAddr, Vec<u8>)>;
+
+fn take_out(shared: &Shared) -> Sent {
     shared
         .borrow_mut()
         .out
@@ -138,7 +142,9 @@ fn pings(t: &TestBase, i: usize, of: usize) -> Vec<Duration> {
 /// Node `from` sends raw bytes to node `to`, then everything is delivered.
 fn inject(t: &TestBase, from: usize, to: usize, data: Vec<u8>) {
     let dest = t.address(to);
-    t.with_overlay(from, |c: &mut DiscoveryCommunity| c.endpoint_send(dest, data));
+    t.with_overlay(from, |c: &mut DiscoveryCommunity| {
+        c.endpoint_send(dest, data)
+    });
     t.deliver_messages();
 }
 
@@ -206,10 +212,10 @@ fn emitted_packets_match_pyipv8_vectors() {
     assert_eq!(out.len(), 1);
     assert_eq!(out[0].0, target);
     assert_eq!(hex::encode(&out[0].1), ping["hex"].as_str().unwrap());
-    assert!(c
-        .base()
-        .request_cache
-        .has(PING_CACHE_PREFIX, ping["inputs"]["global_time"].as_u64().unwrap()));
+    assert!(c.base().request_cache.has(
+        PING_CACHE_PREFIX,
+        ping["inputs"]["global_time"].as_u64().unwrap()
+    ));
 
     // pong
     clock.set(pong["inputs"]["global_time"].as_u64().unwrap() - 1);
@@ -237,7 +243,11 @@ fn pyipv8_packets_are_understood() {
     assert_eq!(p.flags.connection_type().name(), d["connection_type"]);
     assert_eq!(
         p.lan_address.to_string(),
-        format!("{}:{}", d["lan_address"]["host"].as_str().unwrap(), d["lan_address"]["port"])
+        format!(
+            "{}:{}",
+            d["lan_address"]["host"].as_str().unwrap(),
+            d["lan_address"]["port"]
+        )
     );
     let want: Vec<ServiceId> = d["preference_list"]
         .as_array()
@@ -325,7 +335,10 @@ fn introduce_nodes_exchanges_services() {
             let kj = t.key_bin(j);
             let services = net(&t, i, |n| n.services_for_peer(&kj).to_vec());
             assert!(net(&t, i, |n| n.is_verified(&kj)), "{i} verified {j}");
-            assert!(services.contains(&extra(j as u8)), "{i} knows {j}'s overlay");
+            assert!(
+                services.contains(&extra(j as u8)),
+                "{i} knows {j}'s overlay"
+            );
             assert!(services.contains(&DISCOVERY_COMMUNITY_ID));
         }
         assert_eq!(t.overlay::<DiscoveryCommunity>(i).get_peers().len(), 2);
@@ -482,7 +495,9 @@ fn max_peers_drops_unknown_responders_and_requests() {
         assert_eq!(t.overlay::<DiscoveryCommunity>(0).get_peers().len(), 1);
         let k2 = t.key_bin(2);
         let drops = stats(&t, 0).drops(DropReason::TooManyPeers);
-        t.with_overlay(0, |c: &mut DiscoveryCommunity| c.send_similarity_request(a2));
+        t.with_overlay(0, |c: &mut DiscoveryCommunity| {
+            c.send_similarity_request(a2)
+        });
         t.deliver_messages();
         let verified = net(&t, 0, |n| n.is_verified(&k2));
         if limit == 0 {
@@ -517,14 +532,7 @@ fn requester() -> (Shared, DiscoveryCommunity, Rc<PrivateKey>) {
 
 /// Feed `pkt` from `src` to a fresh community with key A; return its context, the
 /// result and what it sent.
-fn receive(
-    pkt: &[u8],
-    src: SocketAddr,
-) -> (
-    Shared,
-    Result<(), DropReason>,
-    Vec<(SocketAddr, Vec<u8>)>,
-) {
+fn receive(pkt: &[u8], src: SocketAddr) -> (Shared, Result<(), DropReason>, Sent) {
     let v = vectors();
     let (shared, mut c, _) = standalone(key_named(&v, "A"), &[]);
     c.base_mut().my_estimated_lan = "10.0.0.1:8090".parse().unwrap();
@@ -544,9 +552,7 @@ fn old_response(pkt: &[u8]) -> IntroductionResponseOld {
 /// new-style flag are not recorded.
 #[test]
 fn old_style_request_is_answered_old_style_without_lan_or_new_style() {
-    let (_, mut b, b_key) = requester();
-    b.base_mut().my_estimated_lan = "192.168.7.7:1234".parse().unwrap();
-    let to: SocketAddr = "10.0.0.1:8090".parse().unwrap();
+    let (_, b, b_key) = requester();
     let src: SocketAddr = "5.6.7.8:9000".parse().unwrap();
     // supports_new_style set: the base handler would mark the sender new-style.
     let p = IntroductionRequestOld {
@@ -564,7 +570,6 @@ fn old_style_request_is_answered_old_style_without_lan_or_new_style() {
     let pkt = wire::pack_signed(b.base().prefix(), 246, &kb, Some(4242), &p, |d| {
         b_key.sign(d)
     });
-    let _ = (&mut b, to);
     let (shared, r, out) = receive(&pkt, src);
     r.unwrap();
     let s = shared.borrow();
@@ -688,7 +693,12 @@ fn bad_packets_change_nothing_and_are_counted() {
     let cut = wire::pack_signed(&prefix, 2, &k1, Some(6), &body[..], |d| key1.sign(d));
     inject(&t, 1, 0, cut);
     // A ping without identifier, and one with a trailing byte.
-    inject(&t, 1, 0, wire::pack_unsigned(&prefix, 3, Some(9), &[0u8][..]));
+    inject(
+        &t,
+        1,
+        0,
+        wire::pack_unsigned(&prefix, 3, Some(9), &[0u8][..]),
+    );
     inject(
         &t,
         1,
@@ -696,7 +706,12 @@ fn bad_packets_change_nothing_and_are_counted() {
         wire::pack_unsigned(&prefix, DiscoveryPing::MSG_ID, Some(9), &[0u8, 1, 2][..]),
     );
     // Unknown message ids of this community, and no message id at all.
-    inject(&t, 1, 0, wire::pack_unsigned(&prefix, 5, Some(9), &[0u8, 1][..]));
+    inject(
+        &t,
+        1,
+        0,
+        wire::pack_unsigned(&prefix, 5, Some(9), &[0u8, 1][..]),
+    );
     inject(&t, 1, 0, wire::pack_unsigned(&prefix, 200, None, &[][..]));
     inject(&t, 1, 0, prefix.to_vec());
 
@@ -710,5 +725,7 @@ fn bad_packets_change_nothing_and_are_counted() {
 
     // Control: the unforged request is accepted and does change state.
     inject(&t, 1, 0, good);
-    assert!(net(&t, 0, |n| n.services_for_peer(&k1).contains(&[0xee; 20])));
+    assert!(net(&t, 0, |n| n
+        .services_for_peer(&k1)
+        .contains(&[0xee; 20])));
 }

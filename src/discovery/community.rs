@@ -43,8 +43,8 @@
 use super::peer::{KeyBin, Peer, ServiceId};
 use super::strategy::PingOverlay;
 use crate::community::payload::{
-    ConnectionTypeFlags, DiscoveryPing, DiscoveryPong, IntroRequestFlags,
-    IntroductionRequestOld, SimilarityRequest, SimilarityResponse, DISCOVERY_COMMUNITY_ID,
+    ConnectionTypeFlags, DiscoveryPing, DiscoveryPong, IntroRequestFlags, IntroductionRequestOld,
+    SimilarityRequest, SimilarityResponse, DISCOVERY_COMMUNITY_ID,
 };
 use crate::community::{
     intro, Community, CommunityBase, CommunityExt, CommunitySettings, DropReason,
@@ -171,8 +171,10 @@ impl DiscoveryCommunity {
         let mut c = DiscoveryCommunity {
             base: CommunityBase::new(DISCOVERY_COMMUNITY_ID, settings),
         };
-        c.base
-            .replace_handler(SimilarityRequest::MSG_ID, Rc::new(Self::on_similarity_request));
+        c.base.replace_handler(
+            SimilarityRequest::MSG_ID,
+            Rc::new(Self::on_similarity_request),
+        );
         c.base.replace_handler(
             SimilarityResponse::MSG_ID,
             Rc::new(Self::on_similarity_response),
@@ -360,15 +362,16 @@ impl DiscoveryCommunity {
         // Dispersy variant, fields shifted. py-ipv8 retries on every error; only a
         // decoding error can differ between the two layouts, so we retry on that alone
         // (same outcome, one verification less).
-        let (peer, destination, identifier) =
-            match self.decode_signed::<DispersyIntroductionRequest>(src, data, true) {
-                Ok((peer, _, p)) => (peer, p.destination_address, p.identifier),
-                Err(DropReason::Malformed) => {
-                    let (peer, _, p) = self.decode_signed::<IntroductionRequestOld>(src, data, true)?;
-                    (peer, p.destination_address, p.identifier)
-                }
-                Err(e) => return Err(e),
-            };
+        let (peer, destination, identifier) = match self
+            .decode_signed::<DispersyIntroductionRequest>(src, data, true)
+        {
+            Ok((peer, _, p)) => (peer, p.destination_address, p.identifier),
+            Err(DropReason::Malformed) => {
+                let (peer, _, p) = self.decode_signed::<IntroductionRequestOld>(src, data, true)?;
+                (peer, p.destination_address, p.identifier)
+            }
+            Err(e) => return Err(e),
+        };
         let id = *self.base.community_id();
         {
             let shared = self.base.shared().clone();
