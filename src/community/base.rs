@@ -228,6 +228,26 @@ impl<C> CommunityBase<C> {
     }
 }
 
+/// What a typed message handler may return: `()` (accepted) or a
+/// `Result<(), DropReason>` (so a handler can report why it refused a message, e.g.
+/// [`DropReason::NoCache`] for a replayed response).
+pub trait HandlerOutput {
+    /// As a result.
+    fn into_result(self) -> Result<(), DropReason>;
+}
+
+impl HandlerOutput for () {
+    fn into_result(self) -> Result<(), DropReason> {
+        Ok(())
+    }
+}
+
+impl HandlerOutput for Result<(), DropReason> {
+    fn into_result(self) -> Result<(), DropReason> {
+        self
+    }
+}
+
 /// A community: a struct holding a [`CommunityBase`] (see the module docs).
 pub trait Community: Sized + 'static {
     /// The base state.
@@ -347,55 +367,51 @@ pub trait CommunityExt: Community {
     }
 
     /// Handle a signed payload without global time: `f(community, sender, payload)`.
-    fn add_message_handler<P: Payload + 'static>(
+    fn add_message_handler<P: Payload + 'static, R: HandlerOutput>(
         &mut self,
-        f: impl Fn(&mut Self, &Peer, P) + 'static,
+        f: impl Fn(&mut Self, &Peer, P) -> R + 'static,
     ) -> Result<(), CommunityError> {
         let h: Handler<Self> = Rc::new(move |c: &mut Self, src, data| {
             let (peer, _, p) = c.decode_signed::<P>(src, data, false)?;
-            f(c, &peer, p);
-            Ok(())
+            f(c, &peer, p).into_result()
         });
         self.base_mut().set_handler(P::MSG_ID, h)
     }
 
     /// Handle a signed payload with global time: `f(community, sender, global_time, payload)`.
-    fn add_message_handler_with_time<P: Payload + 'static>(
+    fn add_message_handler_with_time<P: Payload + 'static, R: HandlerOutput>(
         &mut self,
-        f: impl Fn(&mut Self, &Peer, u64, P) + 'static,
+        f: impl Fn(&mut Self, &Peer, u64, P) -> R + 'static,
     ) -> Result<(), CommunityError> {
         let h: Handler<Self> = Rc::new(move |c: &mut Self, src, data| {
             let (peer, gt, p) = c.decode_signed::<P>(src, data, true)?;
-            f(c, &peer, gt.unwrap_or(0), p);
-            Ok(())
+            f(c, &peer, gt.unwrap_or(0), p).into_result()
         });
         self.base_mut().set_handler(P::MSG_ID, h)
     }
 
     /// Handle an unsigned payload without global time: `f(community, source, payload)`.
-    fn add_unsigned_handler<P: Payload + 'static>(
+    fn add_unsigned_handler<P: Payload + 'static, R: HandlerOutput>(
         &mut self,
-        f: impl Fn(&mut Self, SocketAddr, P) + 'static,
+        f: impl Fn(&mut Self, SocketAddr, P) -> R + 'static,
     ) -> Result<(), CommunityError> {
         let h: Handler<Self> = Rc::new(move |c: &mut Self, src, data| {
             let parts = wire::parse_unsigned(data, false)?;
             let p: P = wire::decode_exact(parts.payload)?;
-            f(c, src, p);
-            Ok(())
+            f(c, src, p).into_result()
         });
         self.base_mut().set_handler(P::MSG_ID, h)
     }
 
     /// Handle an unsigned payload with global time: `f(community, source, global_time, payload)`.
-    fn add_unsigned_handler_with_time<P: Payload + 'static>(
+    fn add_unsigned_handler_with_time<P: Payload + 'static, R: HandlerOutput>(
         &mut self,
-        f: impl Fn(&mut Self, SocketAddr, u64, P) + 'static,
+        f: impl Fn(&mut Self, SocketAddr, u64, P) -> R + 'static,
     ) -> Result<(), CommunityError> {
         let h: Handler<Self> = Rc::new(move |c: &mut Self, src, data| {
             let parts = wire::parse_unsigned(data, true)?;
             let p: P = wire::decode_exact(parts.payload)?;
-            f(c, src, parts.global_time.unwrap_or(0), p);
-            Ok(())
+            f(c, src, parts.global_time.unwrap_or(0), p).into_result()
         });
         self.base_mut().set_handler(P::MSG_ID, h)
     }

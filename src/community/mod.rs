@@ -9,7 +9,7 @@ pub mod overlay;
 pub mod payload;
 
 pub use base::{
-    Community, CommunityBase, CommunityError, CommunityExt, CommunitySettings, Handler,
+    Community, CommunityBase, CommunityError, CommunityExt, CommunitySettings, Handler, HandlerOutput,
     DEFAULT_MAX_PEERS,
 };
 pub use context::{DropReason, KeyCache, NodeContext, NodeStats, Outgoing, Shared};
