@@ -9,8 +9,8 @@ pub mod overlay;
 pub mod payload;
 
 pub use base::{
-    Community, CommunityBase, CommunityError, CommunityExt, CommunitySettings, Handler, HandlerOutput,
-    DEFAULT_MAX_PEERS,
+    Community, CommunityBase, CommunityError, CommunityExt, CommunitySettings, Handler,
+    HandlerOutput, DEFAULT_MAX_PEERS,
 };
 pub use context::{DropReason, KeyCache, NodeContext, NodeStats, Outgoing, Shared};
 pub use intro::{IntroductionRequest, IntroductionResponse};
