@@ -114,12 +114,12 @@ pub fn load_keys(
             _ => None,
         };
         let existing = match &file {
-            Some(f) if f.is_file() => Some(load_key_file(f).map_err(|source| {
-                ConfigError::KeyFile {
+            Some(f) if f.is_file() => {
+                Some(load_key_file(f).map_err(|source| ConfigError::KeyFile {
                     path: format!("keys[{i}].file"),
                     source,
-                }
-            })?),
+                })?)
+            }
             _ => None,
         };
         let key = match existing {
@@ -130,7 +130,8 @@ pub fn load_keys(
                     let compact: String = b64.split_whitespace().collect();
                     let bin = openssl::base64::decode_block(&compact)
                         .map_err(|_| ConfigError::invalid(&path, "not valid base64"))?;
-                    PrivateKey::from_bin(&bin).map_err(|source| ConfigError::Key { path, source })?
+                    PrivateKey::from_bin(&bin)
+                        .map_err(|source| ConfigError::Key { path, source })?
                 } else if let Some(g) = k.generation {
                     PrivateKey::generate(g.kind(), &mut rng).map_err(|source| ConfigError::Key {
                         path: format!("keys[{i}].generation"),

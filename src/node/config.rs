@@ -160,9 +160,9 @@ impl ConfigError {
     /// The configuration path the error concerns, if any.
     pub fn path(&self) -> Option<&str> {
         match self {
-            ConfigError::Parse { .. } | ConfigError::Io { .. } | ConfigError::UnknownFormat { .. } => {
-                None
-            }
+            ConfigError::Parse { .. }
+            | ConfigError::Io { .. }
+            | ConfigError::UnknownFormat { .. } => None,
             ConfigError::Invalid { path, .. }
             | ConfigError::WrongType { path, .. }
             | ConfigError::UnknownArgument { path, .. }
@@ -389,7 +389,8 @@ impl BootstrapperConfig {
             ("dispersy3.st.tudelft.nl", 6423),
             ("dispersy4.tribler.org", 6424),
         ];
-        let pairs = |v: &[(&str, u16)]| Value::Array(v.iter().map(|(h, p)| json!([h, p])).collect());
+        let pairs =
+            |v: &[(&str, u16)]| Value::Array(v.iter().map(|(h, p)| json!([h, p])).collect());
         BootstrapperConfig {
             class: "DispersyBootstrapper".into(),
             init: init_map([
@@ -782,7 +783,12 @@ impl ConfigBuilder {
     }
 
     fn interface_mut(&mut self, kind: InterfaceKind) -> &mut Interface {
-        let pos = match self.config.interfaces.iter().position(|i| i.interface == kind) {
+        let pos = match self
+            .config
+            .interfaces
+            .iter()
+            .position(|i| i.interface == kind)
+        {
             Some(p) => p,
             None => {
                 self.config.interfaces.push(Interface {

@@ -315,7 +315,9 @@ impl<C: Community + PingOverlay> CommunityEntry<C> {
                 a.f64("drop_time", 57.5)?,
             )))
         });
-        self.strategy("PeriodicSimilarity", |_| Ok(Box::new(PeriodicSimilarity::new())));
+        self.strategy("PeriodicSimilarity", |_| {
+            Ok(Box::new(PeriodicSimilarity::new()))
+        });
         self
     }
 }
@@ -345,7 +347,11 @@ impl<C: Community> AnyEntry for CommunityEntry<C> {
     ) -> Result<Box<dyn AnyOverlay>, ConfigError> {
         // py-ipv8 sets every `initialize` entry on the settings object; the settings
         // we have are max_peers and anonymize, the rest goes to the constructor.
-        let mut init = InitArgs::new(format!("{path}.initialize"), class, overlay.initialize.clone());
+        let mut init = InitArgs::new(
+            format!("{path}.initialize"),
+            class,
+            overlay.initialize.clone(),
+        );
         settings.max_peers = init.i64("max_peers", settings.max_peers)?;
         if init.bool("anonymize", false)? {
             return Err(ConfigError::Unsupported {
@@ -461,7 +467,10 @@ impl Registry {
     }
 
     /// The entry of class `name`, if it is registered with community type `C`.
-    pub fn community_entry_mut<C: Community>(&mut self, name: &str) -> Option<&mut CommunityEntry<C>> {
+    pub fn community_entry_mut<C: Community>(
+        &mut self,
+        name: &str,
+    ) -> Option<&mut CommunityEntry<C>> {
         self.communities
             .get_mut(name)?
             .as_any_mut()
