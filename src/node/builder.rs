@@ -1,4 +1,5 @@
-//! Building a [`Node`] from a [`Configuration`] (py-ipv8 `ipv8_service.py`,
+//! [`ConfigBuilder`] (py-ipv8's, for configurations) and building a [`Node`] from a
+//! [`Configuration`] (py-ipv8 `ipv8_service.py`,
 //! `IPv8.__init__`): keys by alias, one [`NodeContext`] shared by the overlays, one
 //! Lamport clock per key alias (py-ipv8 keeps one `Peer` per alias, and the clock lives
 //! on the `Peer`), the overlays in configuration order with their walkers (in
@@ -13,7 +14,10 @@
 //! let node = build_node(&config, &registry, &env)?;
 //! ```
 
-use super::config::{ConfigError, Configuration, KeyConfig};
+use super::config::{
+    default_walker_interval, default_working_directory, ConfigError, Configuration, Interface,
+    InterfaceKind, KeyConfig, KeyGeneration, LogLevel, LoggerConfig, OverlayConfig, DEFAULT_PORT,
+};
 use super::registry::Registry;
 use super::Node;
 use crate::community::{CommunitySettings, KeyCache, NodeContext};
@@ -23,6 +27,7 @@ use indexmap::IndexMap;
 use rand::SeedableRng;
 use rand_chacha::{ChaCha20Rng, ChaCha8Rng};
 use std::cell::{Cell, RefCell};
+use std::net::IpAddr;
 use std::path::PathBuf;
 use std::rc::Rc;
 
@@ -195,4 +200,203 @@ pub fn build_node(
         node.add_boxed_overlay(registry.build_overlay(overlay, &path, settings)?);
     }
     Ok(node)
+}
+
+// ----- ConfigBuilder -------------------------------------------------------------------
+
+/// Builds configurations like py-ipv8's `ConfigBuilder`: starts from the default
+/// configuration ([`ConfigBuilder::new`]) or an empty one ([`ConfigBuilder::clean`]).
+///
+/// ```
+/// use ipv8sim::node::config::*; // re-exports ConfigBuilder
+/// let config = ConfigBuilder::new()
+///     .clear_keys()
+///     .clear_overlays()
+///     .add_key("my peer", KeyGeneration::Curve25519, "ec1.pem")
+///     .add_overlay(
+///         OverlayConfig::new("MyCommunity", "my peer")
+///             .walker(WalkerConfig::random_walk(10, 3.0))
+///             .bootstrapper(BootstrapperConfig::udp_broadcast()),
+///     )
+///     .finalize()?;
+/// assert_eq!(config.overlays[0].class, "MyCommunity");
+/// # Ok::<(), ConfigError>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConfigBuilder {
+    config: Configuration,
+}
+
+impl Default for ConfigBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ConfigBuilder {
+    /// Start from the default configuration.
+    pub fn new() -> Self {
+        ConfigBuilder {
+            config: Configuration::default(),
+        }
+    }
+
+    /// Start from an empty configuration: no interfaces, keys or overlays (logger,
+    /// working directory and walker interval keep their defaults).
+    pub fn clean() -> Self {
+        ConfigBuilder {
+            config: Configuration {
+                interfaces: Vec::new(),
+                keys: Vec::new(),
+                logger: LoggerConfig::default(),
+                working_directory: default_working_directory(),
+                walker_interval: default_walker_interval(),
+                overlays: Vec::new(),
+            },
+        }
+    }
+
+    /// Remove all keys.
+    pub fn clear_keys(mut self) -> Self {
+        self.config.keys.clear();
+        self
+    }
+
+    /// Remove all overlays.
+    pub fn clear_overlays(mut self) -> Self {
+        self.config.overlays.clear();
+        self
+    }
+
+    /// Remove the overlays of a class.
+    pub fn remove_overlay(mut self, class: &str) -> Self {
+        self.config.overlays.retain(|o| o.class != class);
+        self
+    }
+
+    fn interface_mut(&mut self, kind: InterfaceKind) -> &mut Interface {
+        let pos = match self
+            .config
+            .interfaces
+            .iter()
+            .position(|i| i.interface == kind)
+        {
+            Some(p) => p,
+            None => {
+                self.config.interfaces.push(Interface {
+                    interface: kind,
+                    ip: None,
+                    port: DEFAULT_PORT,
+                });
+                self.config.interfaces.len() - 1
+            }
+        };
+        &mut self.config.interfaces[pos]
+    }
+
+    /// Set the address to bind `interface` to (added if absent).
+    pub fn set_address(mut self, ip: IpAddr, interface: InterfaceKind) -> Self {
+        self.interface_mut(interface).ip = Some(ip);
+        self
+    }
+
+    /// Set the port to bind `interface` to (added if absent).
+    pub fn set_port(mut self, port: u16, interface: InterfaceKind) -> Self {
+        self.interface_mut(interface).port = port;
+        self
+    }
+
+    /// Set the log level.
+    pub fn set_log_level(mut self, level: LogLevel) -> Self {
+        self.config.logger = LoggerConfig { level };
+        self
+    }
+
+    /// Set the working directory.
+    pub fn set_working_directory(mut self, dir: impl Into<String>) -> Self {
+        self.config.working_directory = dir.into();
+        self
+    }
+
+    /// Set the interval between strategy ticks, in seconds.
+    pub fn set_walker_interval(mut self, seconds: f64) -> Self {
+        self.config.walker_interval = seconds;
+        self
+    }
+
+    fn put_key(&mut self, key: KeyConfig) {
+        self.config.keys.retain(|k| k.alias != key.alias);
+        self.config.keys.push(key);
+    }
+
+    /// Add (or replace) a key generated as `generation` and stored in `file`.
+    pub fn add_key(
+        mut self,
+        alias: impl Into<String>,
+        generation: KeyGeneration,
+        file: impl Into<String>,
+    ) -> Self {
+        self.put_key(KeyConfig {
+            alias: alias.into(),
+            generation: Some(generation),
+            file: Some(file.into()),
+            bin: None,
+        });
+        self
+    }
+
+    /// Add (or replace) a key from base64 key material, optionally stored in `file`.
+    pub fn add_key_from_bin(
+        mut self,
+        alias: impl Into<String>,
+        bin_base64: impl Into<String>,
+        file: Option<String>,
+    ) -> Self {
+        self.put_key(KeyConfig {
+            alias: alias.into(),
+            generation: None,
+            file: Some(file.unwrap_or_default()),
+            bin: Some(bin_base64.into()),
+        });
+        self
+    }
+
+    /// Add (or replace) a key held only in memory: the given key's material, no file
+    /// (py-ipv8 `add_ephemeral_key`, which generates the key itself).
+    pub fn add_ephemeral_key(
+        self,
+        alias: impl Into<String>,
+        key: &crate::crypto::PrivateKey,
+    ) -> Result<Self, ConfigError> {
+        let alias = alias.into();
+        let bin = key.key_to_bin().map_err(|source| ConfigError::Key {
+            path: format!("keys[{alias}]"),
+            source,
+        })?;
+        Ok(self.add_key_from_bin(alias, openssl::base64::encode_block(&bin), None))
+    }
+
+    /// Add an overlay, replacing those of the same class (py-ipv8's default).
+    pub fn add_overlay(mut self, overlay: OverlayConfig) -> Self {
+        self.config.overlays.retain(|o| o.class != overlay.class);
+        self.config.overlays.push(overlay);
+        self
+    }
+
+    /// Add an overlay, keeping others of the same class (`allow_duplicate=True`).
+    pub fn add_duplicate_overlay(mut self, overlay: OverlayConfig) -> Self {
+        self.config.overlays.push(overlay);
+        self
+    }
+
+    /// The configuration so far (unchecked).
+    pub fn config(&self) -> &Configuration {
+        &self.config
+    }
+
+    /// Check ([`Configuration::validate`]) and return the configuration.
+    pub fn finalize(self) -> Result<Configuration, ConfigError> {
+        self.config.validate()?;
+        Ok(self.config)
+    }
 }
