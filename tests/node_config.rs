@@ -60,6 +60,18 @@ fn registry() -> Registry {
     r.register_community("MyCommunity", |settings, init| {
         let greeting = init.string("greeting", "hello")?;
         Ok(MyCommunity::new(settings, greeting))
+    })
+    .on_start("set_greeting", |args, path| match args {
+        [serde_json::Value::String(g)] => {
+            let g = g.clone();
+            Ok(Box::new(move |c: &mut MyCommunity| c.greeting = g))
+        }
+        [other] => Err(ConfigError::WrongType {
+            path: format!("{path}[1]"),
+            expected: "a string",
+            found: other.to_string(),
+        }),
+        _ => Err(ConfigError::invalid(path, "takes one argument")),
     });
     r.register_community("OtherCommunity", |settings, _| {
         Ok(OtherCommunity {
@@ -477,15 +489,45 @@ fn unknown_and_mistyped_arguments_are_named() {
     c.overlays[0]
         .on_start
         .push(vec![json!("build_tunnels"), json!(1)]);
-    let e = build_err(&c);
-    assert!(e.starts_with("overlays[0].on_start[0]: on_start"), "{e}");
-    assert!(e.contains("build_tunnels"), "{e}");
+    assert_eq!(
+        build_err(&c),
+        "overlays[0].on_start[0]: on_start method `build_tunnels` is not available for \
+         `MyCommunity` (available: set_greeting)"
+    );
+    c.overlays[0].on_start[0] = vec![json!("set_greeting"), json!(1)];
+    assert_eq!(
+        build_err(&c),
+        "overlays[0].on_start[0][1]: expected a string, found 1"
+    );
 
     let mut c = my_config();
     c.overlays[0]
         .initialize
         .insert("anonymize".into(), json!(true));
     assert!(build_err(&c).starts_with("overlays[0].initialize.anonymize"));
+}
+
+#[test]
+fn on_start_methods_run_when_the_node_starts() {
+    let mut c = my_config();
+    c.overlays[0]
+        .on_start
+        .push(vec![json!("set_greeting"), json!("started!")]);
+    let mut node = build_node(&c, &registry(), &BuildEnv::simulation(1)).unwrap();
+    assert_eq!(
+        node.overlay::<MyCommunity>().unwrap().greeting,
+        "ahoy",
+        "not before start"
+    );
+    node.start(
+        ipv8sim::runtime::Instant::ZERO,
+        "10.0.0.1:8090".parse().unwrap(),
+    );
+    assert_eq!(node.overlay::<MyCommunity>().unwrap().greeting, "started!");
+    assert!(
+        node.overlay_at_mut::<MyCommunity>(0).is_some(),
+        "downcast sees through the hook"
+    );
 }
 
 // ----- keys ----------------------------------------------------------------------------

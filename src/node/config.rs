@@ -116,6 +116,18 @@ pub enum ConfigError {
         /// The registered bootstrappers, comma-separated.
         registered: String,
     },
+    /// An `on_start` method the overlay's class does not offer.
+    #[error("{path}: on_start method `{method}` is not available for `{class}` (available: {available})")]
+    UnknownMethod {
+        /// `overlays[i].on_start[j]`.
+        path: String,
+        /// The method name.
+        method: String,
+        /// The overlay's class.
+        class: String,
+        /// The methods that class offers, comma-separated (`none` if none).
+        available: String,
+    },
     /// An overlay's `key` names no entry of `keys`.
     #[error("{path}: unknown key alias `{alias}`")]
     UnknownKeyAlias {
@@ -171,6 +183,7 @@ impl ConfigError {
             | ConfigError::UnknownCommunity { path, .. }
             | ConfigError::UnknownStrategy { path, .. }
             | ConfigError::UnknownBootstrapper { path, .. }
+            | ConfigError::UnknownMethod { path, .. }
             | ConfigError::UnknownKeyAlias { path, .. }
             | ConfigError::KeyFile { path, .. }
             | ConfigError::Key { path, .. }
@@ -450,8 +463,8 @@ pub struct OverlayConfig {
     /// Settings (`max_peers`, `anonymize`) and constructor keyword arguments.
     #[serde(default)]
     pub initialize: InitMap,
-    /// `[method, args…]` rows py-ipv8 calls after start. Not supported here: building
-    /// a node with a non-empty list is an error.
+    /// `[method, args…]` rows called once the node has started; the methods are those
+    /// registered with [`CommunityEntry::on_start`](super::registry::CommunityEntry::on_start).
     #[serde(default)]
     pub on_start: Vec<Vec<Value>>,
 }

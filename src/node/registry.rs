@@ -23,11 +23,13 @@
 
 use super::config::{ConfigError, InitMap, OverlayConfig};
 use crate::bootstrap::{Bootstrapper, DispersyBootstrapper, UdpBroadcastBootstrapper};
-use crate::community::{AnyOverlay, Community, CommunitySettings, Overlay, Walker};
+use crate::community::{AnyOverlay, Community, CommunitySettings, DropReason, Overlay, Walker};
+use crate::discovery::ServiceId;
 use crate::discovery::{
     DiscoveryStrategy, EdgeWalk, PeriodicSimilarity, PingOverlay, RandomChurn, RandomWalk,
 };
-use crate::runtime::Duration;
+use crate::runtime::{Duration, Instant};
+use crate::wire::Prefix;
 use serde_json::Value;
 use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
@@ -254,10 +256,19 @@ pub type BootstrapperCtor = Rc<dyn Fn(&mut InitArgs) -> Result<Box<dyn Bootstrap
 /// arguments.
 pub type CommunityCtor<C> = Rc<dyn Fn(CommunitySettings, &mut InitArgs) -> Result<C, ConfigError>>;
 
-/// A registered community class: its constructor and its strategy table.
+/// A prepared `on_start` call, run on the community once the node has started.
+pub type StartCall<C> = Box<dyn FnOnce(&mut C)>;
+
+/// Turns the arguments of an `on_start` row (after the method name; the `&str` is the
+/// row's path for errors) into a [`StartCall`].
+pub type OnStartCtor<C> = Rc<dyn Fn(&[Value], &str) -> Result<StartCall<C>, ConfigError>>;
+
+/// A registered community class: its constructor, its strategy table and the methods
+/// `on_start` may name.
 pub struct CommunityEntry<C> {
     make: CommunityCtor<C>,
     strategies: BTreeMap<String, StrategyCtor<C>>,
+    on_start: BTreeMap<String, OnStartCtor<C>>,
 }
 
 impl<C: Community> CommunityEntry<C> {
@@ -265,6 +276,7 @@ impl<C: Community> CommunityEntry<C> {
         let mut e = CommunityEntry {
             make,
             strategies: BTreeMap::new(),
+            on_start: BTreeMap::new(),
         };
         // py-ipv8 `_WALKERS`: available to every overlay.
         e.strategy("RandomWalk", |a| {
@@ -293,6 +305,19 @@ impl<C: Community> CommunityEntry<C> {
         make: impl Fn(&mut InitArgs) -> Result<Box<dyn DiscoveryStrategy<C>>, ConfigError> + 'static,
     ) -> &mut Self {
         self.strategies.insert(name.into(), Rc::new(make));
+        self
+    }
+
+    /// Let `on_start` rows call `method` (py-ipv8 calls `getattr(overlay, method)(*args)`
+    /// after the endpoint opened). `parse` checks the arguments when the node is built
+    /// and returns the call, which runs once, when the node starts, before the first
+    /// strategy tick.
+    pub fn on_start(
+        &mut self,
+        method: impl Into<String>,
+        parse: impl Fn(&[Value], &str) -> Result<StartCall<C>, ConfigError> + 'static,
+    ) -> &mut Self {
+        self.on_start.insert(method.into(), Rc::new(parse));
         self
     }
 
@@ -381,8 +406,30 @@ impl<C: Community> AnyEntry for CommunityEntry<C> {
                 target_peers: w.peers,
             });
         }
+        let mut calls = Vec::with_capacity(overlay.on_start.len());
+        for (j, row) in overlay.on_start.iter().enumerate() {
+            let rpath = format!("{path}.on_start[{j}]");
+            let (method, args) = match row.split_first() {
+                Some((Value::String(m), args)) => (m, args),
+                _ => return Err(ConfigError::invalid(rpath, "must start with a method name")),
+            };
+            let Some(parse) = self.on_start.get(method) else {
+                return Err(ConfigError::UnknownMethod {
+                    path: rpath,
+                    method: method.clone(),
+                    class: class.to_owned(),
+                    available: join_or_none(self.on_start.keys().cloned().collect()),
+                });
+            };
+            calls.push(parse(args, &rpath)?);
+        }
         community.base_mut().bootstrappers.extend(bootstrappers);
-        Ok(Box::new(Overlay { community, walkers }))
+        let inner = Overlay { community, walkers };
+        if calls.is_empty() {
+            Ok(Box::new(inner))
+        } else {
+            Ok(Box::new(StartingOverlay { inner, calls }))
+        }
     }
 
     fn has_strategy(&self, name: &str) -> bool {
@@ -391,6 +438,61 @@ impl<C: Community> AnyEntry for CommunityEntry<C> {
 
     fn as_any_mut(&mut self) -> &mut dyn Any {
         self
+    }
+}
+
+/// An overlay with `on_start` calls still to make (run after the overlay started).
+struct StartingOverlay<C> {
+    inner: Overlay<C>,
+    calls: Vec<StartCall<C>>,
+}
+
+impl<C: Community> AnyOverlay for StartingOverlay<C> {
+    fn prefix(&self) -> &Prefix {
+        self.inner.prefix()
+    }
+    fn community_id(&self) -> &ServiceId {
+        self.inner.community_id()
+    }
+    fn on_packet(&mut self, src: SocketAddr, data: &[u8]) -> Result<(), DropReason> {
+        self.inner.on_packet(src, data)
+    }
+    fn tick(&mut self) {
+        self.inner.tick()
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        self.inner.poll_timeout()
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        self.inner.handle_timeout(now)
+    }
+    fn start(&mut self, lan: SocketAddr) {
+        self.inner.start(lan);
+        // py-ipv8 `IPv8.start`: endpoint open, then the on_start calls, then the ticker.
+        for call in std::mem::take(&mut self.calls) {
+            call(&mut self.inner.community);
+        }
+    }
+    fn unload(&mut self) {
+        self.inner.unload()
+    }
+    fn walk_to(&mut self, address: SocketAddr) {
+        self.inner.walk_to(address)
+    }
+    fn on_beacon(&mut self, source: SocketAddr) {
+        self.inner.on_beacon(source)
+    }
+    fn peer_count(&self) -> usize {
+        self.inner.peer_count()
+    }
+    fn target_peers(&self) -> Option<i64> {
+        self.inner.target_peers()
+    }
+    fn as_any(&self) -> &dyn Any {
+        self.inner.as_any()
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self.inner.as_any_mut()
     }
 }
 
@@ -520,13 +622,6 @@ impl Registry {
                 registered: join_or_none(self.community_names()),
             });
         };
-        if let Some((j, row)) = overlay.on_start.iter().enumerate().next() {
-            let method = row.first().and_then(Value::as_str).unwrap_or("?");
-            return Err(ConfigError::Unsupported {
-                path: format!("{path}.on_start[{j}]"),
-                what: format!("on_start (calling `{method}` after start)"),
-            });
-        }
         let mut bootstrappers = Vec::with_capacity(overlay.bootstrappers.len());
         for (j, b) in overlay.bootstrappers.iter().enumerate() {
             let bpath = format!("{path}.bootstrappers[{j}]");
