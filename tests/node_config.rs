@@ -200,6 +200,50 @@ fn python_json_dump_loads() {
     assert_eq!(c.walker_interval, 1.0);
 }
 
+/// A hand-written TOML file for a user community loads and builds.
+#[test]
+fn toml_file_loads_and_builds() {
+    let dir = temp_dir("node_config_toml");
+    let text = r#"
+walker_interval = 0.5
+
+[[keys]]
+alias = "me"
+generation = "curve25519"
+file = "me.key"
+
+[[overlays]]
+class = "MyCommunity"
+key = "me"
+initialize = { max_peers = 12, greeting = "ahoy" }
+
+[[overlays.walkers]]
+strategy = "RandomWalk"
+peers = 20
+init = { timeout = 3.0 }
+
+[[overlays.bootstrappers]]
+class = "UDPBroadcastBootstrapper"
+"#;
+    let path = dir.join("node.toml");
+    std::fs::write(&path, text).unwrap();
+    let mut c = Configuration::load(&path).unwrap();
+    assert_eq!(
+        c.bind_addresses(),
+        vec!["0.0.0.0:8090".parse().unwrap()],
+        "default"
+    );
+    c.interfaces.clear(); // my_config() starts from ConfigBuilder::clean()
+    assert_eq!(c, my_config());
+    build_node(&c, &registry(), &BuildEnv::simulation(1)).unwrap();
+    let toml = c.to_toml_string().unwrap();
+    assert_eq!(Configuration::from_toml_str(&toml).unwrap(), c);
+    let e = Configuration::load(dir.join("node.yaml")).unwrap_err();
+    assert!(matches!(e, ConfigError::UnknownFormat { .. }), "{e}");
+    let e = Configuration::load(dir.join("missing.json")).unwrap_err();
+    assert!(matches!(e, ConfigError::Io { .. }), "{e}");
+}
+
 #[test]
 fn unknown_fields_are_rejected() {
     let e = Configuration::from_json_str(r#"{"keys": [], "overlays": [], "walker_intreval": 1}"#)
