@@ -370,7 +370,7 @@ impl ConfigBuilder {
     ) -> Result<Self, ConfigError> {
         let alias = alias.into();
         let bin = key.key_to_bin().map_err(|source| ConfigError::Key {
-            path: format!("keys[{alias}]"),
+            path: format!("keys (alias `{alias}`)"),
             source,
         })?;
         Ok(self.add_key_from_bin(alias, openssl::base64::encode_block(&bin), None))
