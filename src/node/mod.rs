@@ -7,8 +7,10 @@
 //! when it next wants to be called ([`Node::poll_timeout`]). It does not know which
 //! endpoint it has, nor whether time is virtual.
 
+pub mod builder;
 pub mod config;
 pub mod driver;
+pub mod registry;
 
 use crate::community::{
     AnyOverlay, Community, DropReason, NodeStats, Outgoing, Overlay, Shared, Walker,
