@@ -616,7 +616,7 @@ fn pyipv8_written_key_file_loads() {
         &mut rand_chacha::ChaCha20Rng::seed_from_u64(9),
     )
     .unwrap();
-    let bin = reference.key_to_bin().unwrap();
+    let bin = reference.key_to_bin();
     assert_eq!(&bin[..10], b"LibNaCLSK:");
     assert_eq!(bin.len(), 74);
     std::fs::write(dir.join("ec_multichain.pem"), &bin).unwrap();

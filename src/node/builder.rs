@@ -369,10 +369,7 @@ impl ConfigBuilder {
         key: &crate::crypto::PrivateKey,
     ) -> Result<Self, ConfigError> {
         let alias = alias.into();
-        let bin = key.key_to_bin().map_err(|source| ConfigError::Key {
-            path: format!("keys (alias `{alias}`)"),
-            source,
-        })?;
+        let bin = key.key_to_bin();
         Ok(self.add_key_from_bin(alias, openssl::base64::encode_block(&bin), None))
     }
 

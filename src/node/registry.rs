@@ -454,6 +454,9 @@ impl<C: Community> AnyOverlay for StartingOverlay<C> {
     fn community_id(&self) -> &ServiceId {
         self.inner.community_id()
     }
+    fn accepts_any_prefix(&self) -> bool {
+        self.inner.accepts_any_prefix()
+    }
     fn on_packet(&mut self, src: SocketAddr, data: &[u8]) -> Result<(), DropReason> {
         self.inner.on_packet(src, data)
     }
@@ -466,8 +469,8 @@ impl<C: Community> AnyOverlay for StartingOverlay<C> {
     fn handle_timeout(&mut self, now: Instant) {
         self.inner.handle_timeout(now)
     }
-    fn start(&mut self, lan: SocketAddr) {
-        self.inner.start(lan);
+    fn start(&mut self, lan: SocketAddr, wan: SocketAddr) {
+        self.inner.start(lan, wan);
         // py-ipv8 `IPv8.start`: endpoint open, then the on_start calls, then the ticker.
         for call in std::mem::take(&mut self.calls) {
             call(&mut self.inner.community);
@@ -538,15 +541,15 @@ impl Registry {
     pub fn with_defaults() -> Self {
         #[allow(unused_mut)]
         let mut r = Self::new();
-        // TODO(merge): enable once src/discovery/community.rs (DiscoveryCommunity) is merged:
-        // r.register_community("DiscoveryCommunity", |settings, _init| {
-        //     Ok(crate::discovery::community::DiscoveryCommunity::new(settings))
-        // })
-        // .with_ping_strategies();
-        // TODO(merge): the bootstrap server (src/bootstrap/server.rs) once merged, e.g.
-        // r.register_community("BootstrapServer", |settings, _init| {
-        //     Ok(crate::bootstrap::server::BootstrapServer::new(settings))
-        // });
+        r.register_community("DiscoveryCommunity", |settings, _init| {
+            Ok(crate::discovery::community::DiscoveryCommunity::new(
+                settings,
+            ))
+        })
+        .with_ping_strategies();
+        r.register_community("BootstrapServer", |settings, _init| {
+            Ok(crate::bootstrap::server::BootstrapServer::new(settings))
+        });
         r
     }
 
