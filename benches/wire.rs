@@ -1,11 +1,15 @@
 //! Pack and unpack of an introduction-request (payload + signed envelope with global
-//! time), with a dummy 64-byte signature (crypto is benchmarked elsewhere).
+//! time) with a dummy 64-byte signature, then the same request really signed and
+//! verified with a curve25519 (Ed25519) key — the per-packet cost of a real stack.
+//! `benches/crypto.rs` has more key kinds.
 
 use std::net::SocketAddrV4;
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use ipv8sim::community::payload::{IntroRequestFlags, IntroductionRequest, IntroductionRequestOld};
+use ipv8sim::crypto::{KeyKind, PrivateKey};
 use ipv8sim::wire::{self, decode_exact, Payload};
+use rand::SeedableRng;
 
 const KEY: [u8; 74] = [0x42; 74];
 
@@ -71,6 +75,25 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             let parts = wire::parse_signed(black_box(&packet), true, |_| Ok(64)).unwrap();
             decode_exact::<IntroductionRequest>(parts.payload).unwrap()
+        })
+    });
+
+    // Real Ed25519: sign the request, and verify a signed one (parse + decode + verify).
+    let key = PrivateKey::generate(KeyKind::Curve25519, &mut rand_chacha::ChaCha20Rng::seed_from_u64(1)).unwrap();
+    let public = key.public_key();
+    let key_bin = public.key_to_bin().to_vec();
+    c.bench_function("intro_request_old/pack+sign", |b| {
+        b.iter(|| {
+            wire::pack_signed(&prefix, 246, &key_bin, Some(42), black_box(&req), |d| key.sign(d))
+        })
+    });
+    let signed = wire::pack_signed(&prefix, 246, &key_bin, Some(42), &req, |d| key.sign(d));
+    c.bench_function("intro_request_old/parse+decode+verify", |b| {
+        b.iter(|| {
+            let parts = wire::parse_signed(black_box(&signed), true, |_| Ok(64)).unwrap();
+            let p = decode_exact::<IntroductionRequestOld>(parts.payload).unwrap();
+            assert!(public.verify(parts.signature, parts.signed_data));
+            p
         })
     });
 }
