@@ -737,3 +737,11 @@ fn make_walker(w: &WalkerSpec) -> Walker<PlainCommunity> {
         ),
     }
 }
+
+/// Build the world for `seed` and discard it: checks everything a run needs (files
+/// named by the scenario, matrix size, trace) without running.
+pub fn check(scenario: &Scenario, seed: u64) -> Result<(), ScenarioError> {
+    let w = World::build(scenario, seed)?;
+    w.sim.shutdown();
+    Ok(())
+}
