@@ -48,7 +48,10 @@ fn shipped_scenarios_run() {
         "latency-matrix",
         "scale-10k",
     ] {
-        assert!(names.iter().any(|n| n == want), "scenarios/{want}.toml missing");
+        assert!(
+            names.iter().any(|n| n == want),
+            "scenarios/{want}.toml missing"
+        );
     }
     for f in &files {
         let name = f.file_stem().unwrap().to_string_lossy().into_owned();
@@ -114,10 +117,20 @@ fn bad_scenarios_fail_with_their_message() {
         let located = err
             .located()
             .unwrap_or_else(|| panic!("{}: error without location: {err}", file.display()));
-        let shown = err.to_string().replace(&format!("{}/", root().display()), "");
+        let shown = err
+            .to_string()
+            .replace(&format!("{}/", root().display()), "");
         assert_eq!(located.line, line, "{}: {shown}", file.display());
-        assert!(shown.contains(msg), "{}:\n  got: {shown}\n  expected: {msg}", file.display());
-        assert!(shown.contains("hint: "), "{}: no hint: {shown}", file.display());
+        assert!(
+            shown.contains(msg),
+            "{}:\n  got: {shown}\n  expected: {msg}",
+            file.display()
+        );
+        assert!(
+            shown.contains("hint: "),
+            "{}: no hint: {shown}",
+            file.display()
+        );
     }
     assert!(n >= 20, "only {n} bad scenarios");
 }
@@ -230,7 +243,9 @@ fn cli_reports_errors_without_panicking() {
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.contains("tests/bad-scenarios/unknown-group.toml:14:9: event.0.group: unknown group `pears`"),
+        err.contains(
+            "tests/bad-scenarios/unknown-group.toml:14:9: event.0.group: unknown group `pears`"
+        ),
         "{err}"
     );
     assert!(!err.contains("panicked"), "{err}");

@@ -19,11 +19,13 @@ use rand_chacha::ChaCha8Rng;
 use sha1::{Digest, Sha1};
 
 use super::format::*;
-use super::metrics::{CountingEndpoint, Counters, PeerLive, SampleRow};
+use super::metrics::{Counters, CountingEndpoint, PeerLive, SampleRow};
 use super::{Scenario, ScenarioError};
 use crate::bootstrap::server::BootstrapServer;
 use crate::bootstrap::{DispersyBootstrapper, UdpBroadcastBootstrapper};
-use crate::community::{Community, CommunityBase, CommunitySettings, KeyCache, NodeContext, Walker};
+use crate::community::{
+    Community, CommunityBase, CommunitySettings, KeyCache, NodeContext, Walker,
+};
 use crate::crypto::{KeyKind, PrivateKey};
 use crate::discovery::{EdgeWalk, RandomWalk, NULL_ADDRESS};
 use crate::endpoint::Endpoint;
@@ -32,7 +34,9 @@ use crate::node::Node;
 use crate::runtime::{Clock, Duration, Instant};
 use crate::sim::datasets::assign_hosts;
 use crate::sim::seeds::{derive_u64, node_rng, purpose};
-use crate::sim::trace::{ChurnEventKind, ChurnTrace, NodeSample, PeerOrder, ReplayOptions, WindowStart};
+use crate::sim::trace::{
+    ChurnEventKind, ChurnTrace, NodeSample, PeerOrder, ReplayOptions, WindowStart,
+};
 use crate::sim::{
     ConstantLatency, HostId, JitterLatency, LatencyMatrix, LatencyModel, Placement, Sim,
     SimNetwork, SimRng, SimulatedEndpoint, TopologyGraph, TopologyLatency, ZeroLatency,
@@ -179,13 +183,22 @@ pub fn latency_model(
             let file = spec.file.clone().unwrap_or_default();
             let path = s.resolve(&file);
             let matrix = LatencyMatrix::load(&path).map_err(|e| {
-                src.error(&k("file"), e.to_string(), "the plain latency-matrix format is described in traces/README.md")
+                src.error(
+                    &k("file"),
+                    e.to_string(),
+                    "the plain latency-matrix format is described in traces/README.md",
+                )
             })?;
             let n = matrix.len();
             let mut rng = node_rng(seed, u64::MAX, purpose::PLACEMENT);
             let rows: Vec<usize> = match spec.placement.unwrap_or(PlacementKind::Uniform) {
-                PlacementKind::Uniform => assign_hosts(hosts, n, None, &mut rng)
-                    .map_err(|e| src.error(&k("file"), e.to_string(), "the matrix needs at least one host"))?,
+                PlacementKind::Uniform => assign_hosts(hosts, n, None, &mut rng).map_err(|e| {
+                    src.error(
+                        &k("file"),
+                        e.to_string(),
+                        "the matrix needs at least one host",
+                    )
+                })?,
                 PlacementKind::RoundRobin => (0..hosts).map(|h| h % n.max(1)).collect(),
                 PlacementKind::Distinct => {
                     if hosts > n {
@@ -200,7 +213,11 @@ pub fn latency_model(
                 PlacementKind::Weighted => {
                     let w = weights(s, key, spec, &matrix)?;
                     assign_hosts(hosts, n, Some(&w), &mut rng).map_err(|e| {
-                        src.error(&k("placement"), e.to_string(), "weights must be ≥ 0 and not all zero")
+                        src.error(
+                            &k("placement"),
+                            e.to_string(),
+                            "weights must be ≥ 0 and not all zero",
+                        )
                     })?
                 }
             };
@@ -215,7 +232,14 @@ pub fn latency_model(
             let idx: Vec<_> = (0..n).map(|_| g.add_node(())).collect();
             for l in spec.links.iter().flatten() {
                 let (a, b) = (l[0] as usize, l[1] as usize);
-                g.add_edge(idx[a], idx[b], crate::sim::Link { latency: ms(l[2]), loss: l.get(3).copied().unwrap_or(0.0) });
+                g.add_edge(
+                    idx[a],
+                    idx[b],
+                    crate::sim::Link {
+                        latency: ms(l[2]),
+                        loss: l.get(3).copied().unwrap_or(0.0),
+                    },
+                );
             }
             let attach: Vec<_> = match &spec.attach {
                 Some(a) => a.iter().map(|i| idx[*i as usize]).collect(),
@@ -226,14 +250,23 @@ pub fn latency_model(
                 _ => Placement::Seeded(derive_u64(seed, u64::MAX, purpose::PLACEMENT)),
             };
             Box::new(TopologyLatency::new(&g, &attach, placement).map_err(|e| {
-                src.error(&k("links"), e.to_string(), "check the topology's nodes, links and attach lists")
+                src.error(
+                    &k("links"),
+                    e.to_string(),
+                    "check the topology's nodes, links and attach lists",
+                )
             })?)
         }
     })
 }
 
 /// The per-row weights of a weighted matrix placement.
-fn weights(s: &Scenario, key: &str, spec: &LatencySpec, m: &LatencyMatrix) -> Result<Vec<f64>, ScenarioError> {
+fn weights(
+    s: &Scenario,
+    key: &str,
+    spec: &LatencySpec,
+    m: &LatencyMatrix,
+) -> Result<Vec<f64>, ScenarioError> {
     let src = &s.source;
     let n = m.len();
     if let Some(w) = &spec.weights {
@@ -256,7 +289,15 @@ fn weights(s: &Scenario, key: &str, spec: &LatencySpec, m: &LatencyMatrix) -> Re
             None => Err(src.error(
                 where_,
                 format!("`{name}` is not a host of the matrix"),
-                format!("host names are the matrix header, e.g. {}", m.names().iter().take(5).cloned().collect::<Vec<_>>().join(", ")),
+                format!(
+                    "host names are the matrix header, e.g. {}",
+                    m.names()
+                        .iter()
+                        .take(5)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             )),
         }
     };
@@ -270,19 +311,47 @@ fn weights(s: &Scenario, key: &str, spec: &LatencySpec, m: &LatencyMatrix) -> Re
         let mut rdr = csv::ReaderBuilder::new()
             .comment(Some(b'#'))
             .from_path(&path)
-            .map_err(|e| src.error(&fk, format!("{}: {e}", path.display()), "a CSV file with a header"))?;
-        let headers = rdr.headers().map_err(|e| src.error(&fk, e.to_string(), "a CSV file with a header"))?.clone();
+            .map_err(|e| {
+                src.error(
+                    &fk,
+                    format!("{}: {e}", path.display()),
+                    "a CSV file with a header",
+                )
+            })?;
+        let headers = rdr
+            .headers()
+            .map_err(|e| src.error(&fk, e.to_string(), "a CSV file with a header"))?
+            .clone();
         let name_i = headers.iter().position(|h| h == "name").ok_or_else(|| {
-            src.error(&fk, format!("{} has no `name` column", path.display()), "the column `name` holds matrix host names")
+            src.error(
+                &fk,
+                format!("{} has no `name` column", path.display()),
+                "the column `name` holds matrix host names",
+            )
         })?;
         let col_i = headers.iter().position(|h| h == col).ok_or_else(|| {
-            src.error(&format!("{key}.weights_column"), format!("{} has no column `{col}`", path.display()), format!("columns are: {}", headers.iter().collect::<Vec<_>>().join(", ")))
+            src.error(
+                &format!("{key}.weights_column"),
+                format!("{} has no column `{col}`", path.display()),
+                format!(
+                    "columns are: {}",
+                    headers.iter().collect::<Vec<_>>().join(", ")
+                ),
+            )
         })?;
         for (line, rec) in rdr.records().enumerate() {
             let rec = rec.map_err(|e| src.error(&fk, e.to_string(), "a well-formed CSV file"))?;
             let name = rec.get(name_i).unwrap_or("");
             let v: f64 = rec.get(col_i).unwrap_or("").trim().parse().map_err(|_| {
-                src.error(&fk, format!("{} line {}: `{col}` is not a number", path.display(), line + 2), "weights are numbers ≥ 0")
+                src.error(
+                    &fk,
+                    format!(
+                        "{} line {}: `{col}` is not a number",
+                        path.display(),
+                        line + 2
+                    ),
+                    "weights are numbers ≥ 0",
+                )
             })?;
             set(name, v, &fk)?;
         }
@@ -295,7 +364,12 @@ impl World {
     pub fn build(scenario: &Scenario, seed: u64) -> Result<Rc<World>, ScenarioError> {
         let f = &scenario.file;
         let src = &scenario.source;
-        let group_names: Vec<String> = f.groups.iter().enumerate().map(|(i, g)| g.display_name(i)).collect();
+        let group_names: Vec<String> = f
+            .groups
+            .iter()
+            .enumerate()
+            .map(|(i, g)| g.display_name(i))
+            .collect();
 
         // Churn first: it decides its group's peer count.
         let churn = match &f.churn {
@@ -319,8 +393,15 @@ impl World {
                     },
                 };
                 let mut rng = node_rng(seed, u64::MAX, "churn");
-                let t = ChurnTrace::load(&scenario.resolve(&c.trace), &opts, &mut rng)
-                    .map_err(|e| src.error("churn.trace", e.to_string(), "a session file as described in traces/README.md"))?;
+                let t = ChurnTrace::load(&scenario.resolve(&c.trace), &opts, &mut rng).map_err(
+                    |e| {
+                        src.error(
+                            "churn.trace",
+                            e.to_string(),
+                            "a session file as described in traces/README.md",
+                        )
+                    },
+                )?;
                 Some((gi, t))
             }
             None => None,
@@ -339,9 +420,17 @@ impl World {
 
         let sim = Sim::new();
         let net = SimNetwork::new(&sim, seed);
-        net.set_latency_model(latency_model(scenario, "network.latency", &f.network.latency, seed, hosts)?);
+        net.set_latency_model(latency_model(
+            scenario,
+            "network.latency",
+            &f.network.latency,
+            seed,
+            hosts,
+        )?);
         net.set_loss(f.network.loss);
-        let keys = Rc::new(RefCell::new(KeyCache::new(hosts.saturating_mul(2).max(4096))));
+        let keys = Rc::new(RefCell::new(KeyCache::new(
+            hosts.saturating_mul(2).max(4096),
+        )));
 
         // Overlays: one per community name, in order of first mention.
         let mut overlays: Vec<OverlayInfo> = Vec::new();
@@ -350,19 +439,29 @@ impl World {
             let id = match &g.community_id {
                 Some(h) => {
                     let mut id = [0u8; 20];
-                    hex::decode_to_slice(h, &mut id).map_err(|_| src.error("group", "bad community_id", "40 hex digits"))?;
+                    hex::decode_to_slice(h, &mut id)
+                        .map_err(|_| src.error("group", "bad community_id", "40 hex digits"))?;
                     id
                 }
                 None => default_community_id(&g.community),
             };
-            let target = walkers_of(g).iter().map(|w| w.target).filter(|t| *t >= 0).max().unwrap_or(-1);
+            let target = walkers_of(g)
+                .iter()
+                .map(|w| w.target)
+                .filter(|t| *t >= 0)
+                .max()
+                .unwrap_or(-1);
             let oi = match overlays.iter().position(|o| o.name == g.community) {
                 Some(i) => {
                     overlays[i].target = overlays[i].target.max(target);
                     i
                 }
                 None => {
-                    overlays.push(OverlayInfo { name: g.community.clone(), id, target });
+                    overlays.push(OverlayInfo {
+                        name: g.community.clone(),
+                        id,
+                        target,
+                    });
                     overlays.len() - 1
                 }
             };
@@ -380,8 +479,12 @@ impl World {
         let mut server_addrs = Vec::new();
         for i in 0..servers as u64 {
             let mut krng = node_rng(seed, i, "server-keys");
-            let kind = KeyKind::from_name("very-low").map_err(|e| src.error("bootstrap.servers", e.to_string(), ""))?;
-            let key = Rc::new(PrivateKey::generate(kind, &mut krng).map_err(|e| src.error("bootstrap.servers", e.to_string(), ""))?);
+            let kind = KeyKind::from_name("very-low")
+                .map_err(|e| src.error("bootstrap.servers", e.to_string(), ""))?;
+            let key = Rc::new(
+                PrivateKey::generate(kind, &mut krng)
+                    .map_err(|e| src.error("bootstrap.servers", e.to_string(), ""))?,
+            );
             let rng = ChaCha8Rng::seed_from_u64(derive_u64(seed, i, "server-protocol"));
             let shared = Rc::new(RefCell::new(NodeContext::new(rng, keys.clone())));
             let server = BootstrapServer::new(CommunitySettings::new(shared.clone(), key));
@@ -391,7 +494,9 @@ impl World {
             let ep = net.new_endpoint();
             server_addrs.push(ep.wan_address());
             let driver = Driver::new(node, Rc::new(ep), clock.clone());
-            driver.start().map_err(|e| src.error("bootstrap.servers", e.to_string(), ""))?;
+            driver
+                .start()
+                .map_err(|e| src.error("bootstrap.servers", e.to_string(), ""))?;
             sim.spawn(driver.clone().run()).detach();
             server_drivers.push(driver);
         }
@@ -401,11 +506,14 @@ impl World {
         let mut group_ranges = Vec::new();
         for (gi, g) in f.groups.iter().enumerate() {
             group_ranges.push((peers.len(), counts[gi]));
-            let kind = KeyKind::from_name(&g.key).map_err(|e| src.error(&format!("group.{gi}.key"), e.to_string(), ""))?;
-            let domain = bootstrappers_of(g, servers).iter().find_map(|b| match b.kind {
-                BootstrapperKind::Broadcast => Some(b.domain.unwrap_or(0).max(0) as u32),
-                BootstrapperKind::Dispersy => None,
-            });
+            let kind = KeyKind::from_name(&g.key)
+                .map_err(|e| src.error(&format!("group.{gi}.key"), e.to_string(), ""))?;
+            let domain = bootstrappers_of(g, servers)
+                .iter()
+                .find_map(|b| match b.kind {
+                    BootstrapperKind::Broadcast => Some(b.domain.unwrap_or(0).max(0) as u32),
+                    BootstrapperKind::Dispersy => None,
+                });
             for _ in 0..counts[gi] {
                 let p = peers.len() as u64;
                 let mut krng = node_rng(seed, p, purpose::KEYS);
@@ -416,8 +524,15 @@ impl World {
                     net.set_broadcast_domain(endpoint.host(), domain);
                 }
                 net.set_group(endpoint.host(), gi as u32 + 1);
-                let target = walkers_of(g).iter().map(|w| w.target).filter(|t| *t >= 0).max();
-                let live = PeerLive { target: target.map(|t| t as usize), ..PeerLive::default() };
+                let target = walkers_of(g)
+                    .iter()
+                    .map(|w| w.target)
+                    .filter(|t| *t >= 0)
+                    .max();
+                let live = PeerLive {
+                    target: target.map(|t| t as usize),
+                    ..PeerLive::default()
+                };
                 peers.push(PeerSlot {
                     group: gi,
                     overlay: group_overlay[gi],
@@ -458,7 +573,8 @@ impl World {
         let mut t = 0u64;
         while t <= end {
             let w = self.clone();
-            self.sim.schedule_at(Instant::from_nanos(t), move || w.sample());
+            self.sim
+                .schedule_at(Instant::from_nanos(t), move || w.sample());
             t += step;
         }
         // Group joins.
@@ -490,12 +606,20 @@ impl World {
             let model = match (&e.action, &e.latency) {
                 (Action::Latency, Some(l)) => {
                     let hosts = self.net.host_count();
-                    Some(latency_model(&self.scenario, &format!("event.{i}.latency"), l, self.seed, hosts)?)
+                    Some(latency_model(
+                        &self.scenario,
+                        &format!("event.{i}.latency"),
+                        l,
+                        self.seed,
+                        hosts,
+                    )?)
                 }
                 _ => None,
             };
             let model = RefCell::new(model);
-            self.sim.schedule_at(secs(e.at), move || w.apply_event(i, model.borrow_mut().take()));
+            self.sim.schedule_at(secs(e.at), move || {
+                w.apply_event(i, model.borrow_mut().take())
+            });
         }
         if let (Some(gi), Some(trace)) = (churn_group, &self.churn) {
             let first = self.group_ranges[gi].0;
@@ -504,7 +628,9 @@ impl World {
                 let p = first + ev.peer;
                 match ev.kind {
                     ChurnEventKind::Join => self.sim.schedule_at(ev.time, move || w.join(p)),
-                    ChurnEventKind::Leave => self.sim.schedule_at(ev.time, move || w.leave(p, false)),
+                    ChurnEventKind::Leave => {
+                        self.sim.schedule_at(ev.time, move || w.leave(p, false))
+                    }
                 };
             }
         }
@@ -520,7 +646,11 @@ impl World {
             return;
         }
         let g = &f.groups[slot.group];
-        let rng = ChaCha8Rng::seed_from_u64(derive_u64(self.seed, p as u64, &format!("{}/{}", purpose::PROTOCOL, slot.sessions)));
+        let rng = ChaCha8Rng::seed_from_u64(derive_u64(
+            self.seed,
+            p as u64,
+            &format!("{}/{}", purpose::PROTOCOL, slot.sessions),
+        ));
         slot.sessions += 1;
         let shared = Rc::new(RefCell::new(NodeContext::new(rng, self.keys.clone())));
         let mut settings = CommunitySettings::new(shared.clone(), slot.key.clone());
@@ -529,10 +659,15 @@ impl World {
         for b in bootstrappers_of(g, self.servers.len()) {
             let timeout = Duration::from_secs_f64(b.timeout);
             match b.kind {
-                BootstrapperKind::Dispersy => community
-                    .base_mut()
-                    .bootstrappers
-                    .push(Box::new(DispersyBootstrapper::new(self.server_addrs.clone(), timeout))),
+                BootstrapperKind::Dispersy => {
+                    community
+                        .base_mut()
+                        .bootstrappers
+                        .push(Box::new(DispersyBootstrapper::new(
+                            self.server_addrs.clone(),
+                            timeout,
+                        )))
+                }
                 BootstrapperKind::Broadcast => community
                     .base_mut()
                     .bootstrappers
@@ -543,7 +678,13 @@ impl World {
         let mut node = Node::new(shared, Duration::from_secs_f64(g.walker_interval));
         node.add_overlay(community, walkers);
         let node = Rc::new(RefCell::new(node));
-        let ep = CountingEndpoint::new(slot.endpoint.clone(), slot.live.clone(), self.counters.clone(), &node, self.sim.clone());
+        let ep = CountingEndpoint::new(
+            slot.endpoint.clone(),
+            slot.live.clone(),
+            self.counters.clone(),
+            &node,
+            self.sim.clone(),
+        );
         let clock: Rc<dyn Clock> = Rc::new(self.sim.clock());
         let driver = Driver::new(node.clone(), Rc::new(ep), clock);
         if driver.start().is_err() {
@@ -568,7 +709,9 @@ impl World {
     pub fn leave(&self, p: usize, crash: bool) {
         let mut peers = self.peers.borrow_mut();
         let Some(slot) = peers.get_mut(p) else { return };
-        let Some(driver) = slot.driver.take() else { return };
+        let Some(driver) = slot.driver.take() else {
+            return;
+        };
         if crash {
             slot.endpoint.close();
         }
@@ -581,14 +724,22 @@ impl World {
     }
 
     fn apply_event(&self, i: usize, model: Option<Box<dyn LatencyModel>>) {
-        let Some(e) = self.scenario.file.events.get(i) else { return };
+        let Some(e) = self.scenario.file.events.get(i) else {
+            return;
+        };
         let gi = |name: &str| self.group_names.iter().position(|n| n == name);
         match e.action {
             Action::Join | Action::Leave | Action::Crash | Action::Rejoin => {
-                let Some(g) = e.group.as_deref().and_then(gi) else { return };
+                let Some(g) = e.group.as_deref().and_then(gi) else {
+                    return;
+                };
                 let (first, n) = self.group_ranges[g];
                 let candidates: Vec<usize> = match &e.peers {
-                    Some(list) => list.iter().map(|x| first + *x as usize).filter(|p| *p < first + n).collect(),
+                    Some(list) => list
+                        .iter()
+                        .map(|x| first + *x as usize)
+                        .filter(|p| *p < first + n)
+                        .collect(),
                     None => (first..first + n).collect(),
                 };
                 let eligible: Vec<usize> = {
@@ -678,7 +829,11 @@ impl World {
 
     /// Peers online now.
     pub fn online(&self) -> usize {
-        self.peers.borrow().iter().filter(|p| p.driver.is_some()).count()
+        self.peers
+            .borrow()
+            .iter()
+            .filter(|p| p.driver.is_some())
+            .count()
     }
 }
 
@@ -722,7 +877,11 @@ fn make_walker(w: &WalkerSpec) -> Walker<PlainCommunity> {
     let n = |v: Option<i64>, d: usize| v.map_or(d, |x| x.max(0) as usize);
     match w.strategy {
         StrategyKind::EdgeWalk => Walker::new(
-            EdgeWalk::new(n(w.edge_length, 4), n(w.neighborhood_size, 6), w.edge_timeout.unwrap_or(3.0)),
+            EdgeWalk::new(
+                n(w.edge_length, 4),
+                n(w.neighborhood_size, 6),
+                w.edge_timeout.unwrap_or(3.0),
+            ),
             w.target,
         ),
         // RandomChurn / PeriodicSimilarity are rejected by validation (DiscoveryCommunity only).

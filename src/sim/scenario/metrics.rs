@@ -413,7 +413,12 @@ impl SampleRow {
             c.bytes_sent,
             c.bytes_received
         );
-        for x in c.sent.iter().chain(c.recv.iter()).chain(self.node_drops.iter()) {
+        for x in c
+            .sent
+            .iter()
+            .chain(c.recv.iter())
+            .chain(self.node_drops.iter())
+        {
             let _ = write!(s, ",{x}");
         }
         for r in NetDrop::ALL {
@@ -491,7 +496,10 @@ mod tests {
             net: NetStats::default(),
         };
         let line = r.to_csv();
-        assert!(line.starts_with("4,t,4,4.0000,1,3,10,1,10,3,0.5000,"), "{line}");
+        assert!(
+            line.starts_with("4,t,4,4.0000,1,3,10,1,10,3,0.5000,"),
+            "{line}"
+        );
         assert_eq!(
             line.trim_end().split(',').count(),
             metrics_header().trim_end().split(',').count()

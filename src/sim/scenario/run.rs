@@ -48,6 +48,9 @@ pub struct Progress {
     pub online: usize,
 }
 
+/// A progress callback.
+pub type ProgressFn = Box<dyn Fn(&Progress)>;
+
 /// How to run.
 pub struct RunOptions {
     /// Output directory (created).
@@ -55,7 +58,7 @@ pub struct RunOptions {
     /// Draw `convergence.svg`/`.png`.
     pub plot: bool,
     /// Called after every sample interval of virtual time.
-    pub progress: Option<Box<dyn Fn(&Progress)>>,
+    pub progress: Option<ProgressFn>,
 }
 
 impl RunOptions {

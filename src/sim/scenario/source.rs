@@ -226,9 +226,7 @@ impl<'a> Node<'a> {
                 a.get(i).map(|t| (t.span(), Node::Table(t)))
             }
             (Node::Item(Item::Value(v)), _) => Node::Value(v).child(seg),
-            (Node::Value(Value::Array(a)), Some(i)) => {
-                a.get(i).map(|v| (v.span(), Node::Value(v)))
-            }
+            (Node::Value(Value::Array(a)), Some(i)) => a.get(i).map(|v| (v.span(), Node::Value(v))),
             (Node::Value(Value::InlineTable(t)), _) => t
                 .get_key_value(seg)
                 .map(|(k, v)| (v.span().or_else(|| k.span()), Node::Item(v))),
@@ -280,20 +278,27 @@ fn set_in_table(t: &mut toml_edit::Table, rest: &[&str], value: Value) -> Result
             match t.get_mut(seg) {
                 Some(Item::ArrayOfTables(a)) => {
                     let (i, tail2) = match tail.split_first() {
-                        Some((i, tail2)) => (i.parse::<usize>().map_err(|_| format!("`{seg}` is an array: give an index"))?, tail2),
+                        Some((i, tail2)) => (
+                            i.parse::<usize>()
+                                .map_err(|_| format!("`{seg}` is an array: give an index"))?,
+                            tail2,
+                        ),
                         None => return Err(format!("`{seg}` is an array: give an index")),
                     };
                     let len = a.len();
-                    let inner = a
-                        .get_mut(i)
-                        .ok_or_else(|| format!("`{seg}`: index {i} out of range (the array has {len} entries)"))?;
+                    let inner = a.get_mut(i).ok_or_else(|| {
+                        format!("`{seg}`: index {i} out of range (the array has {len} entries)")
+                    })?;
                     set_in_table(inner, tail2, value)
                 }
                 Some(Item::Table(inner)) => set_in_table(inner, tail, value),
                 Some(Item::Value(Value::InlineTable(inner))) => {
                     let mut tbl = inner.clone().into_table();
                     set_in_table(&mut tbl, tail, value)?;
-                    t.insert(seg, Item::Value(Value::InlineTable(tbl.into_inline_table())));
+                    t.insert(
+                        seg,
+                        Item::Value(Value::InlineTable(tbl.into_inline_table())),
+                    );
                     Ok(())
                 }
                 _ => Err(format!("`{seg}` is not a table")),

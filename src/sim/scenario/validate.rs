@@ -91,7 +91,12 @@ pub fn validate(f: &ScenarioFile, src: &Source) -> R {
         }
         (None, None) => {}
     }
-    positive(src, "duration", f.duration, "virtual seconds to simulate, e.g. 120")?;
+    positive(
+        src,
+        "duration",
+        f.duration,
+        "virtual seconds to simulate, e.g. 120",
+    )?;
     positive(
         src,
         "sample_interval",
@@ -119,7 +124,10 @@ pub fn validate(f: &ScenarioFile, src: &Source) -> R {
     if f.bootstrap.servers > 1000 {
         return Err(src.error(
             "bootstrap.servers",
-            format!("{} servers is more than the supported 1000", f.bootstrap.servers),
+            format!(
+                "{} servers is more than the supported 1000",
+                f.bootstrap.servers
+            ),
             "py-ipv8 deployments use a handful",
         ));
     }
@@ -211,7 +219,11 @@ fn latency(src: &Source, key: &str, l: &LatencySpec) -> R {
         LatencyKind::Zero => {}
         LatencyKind::Constant => {
             let ms = l.ms.ok_or_else(|| {
-                src.error(&k("model"), "constant latency needs `ms`", "add ms = 25.0 (one-way)")
+                src.error(
+                    &k("model"),
+                    "constant latency needs `ms`",
+                    "add ms = 25.0 (one-way)",
+                )
             })?;
             finite_ge(src, &k("ms"), ms, 0.0, "one-way delay in ms")?;
         }
@@ -283,7 +295,11 @@ fn latency(src: &Source, key: &str, l: &LatencySpec) -> R {
             }
             if l.weights_file.is_some() != l.weights_column.is_some() {
                 return Err(src.error(
-                    &k(if l.weights_file.is_some() { "weights_file" } else { "weights_column" }),
+                    &k(if l.weights_file.is_some() {
+                        "weights_file"
+                    } else {
+                        "weights_column"
+                    }),
                     "weights_file and weights_column go together",
                     "name the CSV file and the column holding the weights",
                 ));
@@ -292,17 +308,33 @@ fn latency(src: &Source, key: &str, l: &LatencySpec) -> R {
                 finite_ge(src, &k(&format!("weights.{i}")), *w, 0.0, "weights are ≥ 0")?;
             }
             for (name, w) in l.city_weights.iter().flatten() {
-                finite_ge(src, &k(&format!("city_weights.{name}")), *w, 0.0, "weights are ≥ 0")?;
+                finite_ge(
+                    src,
+                    &k(&format!("city_weights.{name}")),
+                    *w,
+                    0.0,
+                    "weights are ≥ 0",
+                )?;
             }
         }
         LatencyKind::Topology => {
             let n = l.nodes.ok_or_else(|| {
-                src.error(&k("model"), "topology latency needs `nodes`", "add nodes = 4 and links")
+                src.error(
+                    &k("model"),
+                    "topology latency needs `nodes`",
+                    "add nodes = 4 and links",
+                )
             })?;
             if n <= 0 {
-                return Err(src.error(&k("nodes"), format!("must be > 0, got {n}"), "the number of graph nodes"));
+                return Err(src.error(
+                    &k("nodes"),
+                    format!("must be > 0, got {n}"),
+                    "the number of graph nodes",
+                ));
             }
-            if l.placement == Some(PlacementKind::Weighted) || l.placement == Some(PlacementKind::Distinct) {
+            if l.placement == Some(PlacementKind::Weighted)
+                || l.placement == Some(PlacementKind::Distinct)
+            {
                 return Err(src.error(
                     &k("placement"),
                     "topology placement is uniform or round-robin",
@@ -311,16 +343,28 @@ fn latency(src: &Source, key: &str, l: &LatencySpec) -> R {
             }
             let links = l.links.as_deref().unwrap_or(&[]);
             if links.is_empty() && n > 1 {
-                return Err(src.error(&k("links"), "a topology with several nodes needs links", "links = [[0, 1, 10.0]]"));
+                return Err(src.error(
+                    &k("links"),
+                    "a topology with several nodes needs links",
+                    "links = [[0, 1, 10.0]]",
+                ));
             }
             for (i, link) in links.iter().enumerate() {
                 let lk = k(&format!("links.{i}"));
                 if !(3..=4).contains(&link.len()) {
-                    return Err(src.error(&lk, format!("has {} numbers", link.len()), "a link is [a, b, ms] or [a, b, ms, loss]"));
+                    return Err(src.error(
+                        &lk,
+                        format!("has {} numbers", link.len()),
+                        "a link is [a, b, ms] or [a, b, ms, loss]",
+                    ));
                 }
                 for end in &link[..2] {
                     if end.fract() != 0.0 || *end < 0.0 || *end >= n as f64 {
-                        return Err(src.error(&lk, format!("node {end} is not in 0..{n}"), "node numbers are 0-based integers below `nodes`"));
+                        return Err(src.error(
+                            &lk,
+                            format!("node {end} is not in 0..{n}"),
+                            "node numbers are 0-based integers below `nodes`",
+                        ));
                     }
                 }
                 finite_ge(src, &lk, link[2], 0.0, "link latency in ms, ≥ 0")?;
@@ -330,11 +374,19 @@ fn latency(src: &Source, key: &str, l: &LatencySpec) -> R {
             }
             for (i, a) in l.attach.iter().flatten().enumerate() {
                 if *a < 0 || *a >= n {
-                    return Err(src.error(&k(&format!("attach.{i}")), format!("node {a} is not in 0..{n}"), "attachment nodes are 0-based below `nodes`"));
+                    return Err(src.error(
+                        &k(&format!("attach.{i}")),
+                        format!("node {a} is not in 0..{n}"),
+                        "attachment nodes are 0-based below `nodes`",
+                    ));
                 }
             }
             if l.attach.as_ref().is_some_and(|a| a.is_empty()) {
-                return Err(src.error(&k("attach"), "is empty", "list the nodes hosts attach to, or remove the key (all nodes)"));
+                return Err(src.error(
+                    &k("attach"),
+                    "is empty",
+                    "list the nodes hosts attach to, or remove the key (all nodes)",
+                ));
             }
         }
     }
@@ -354,12 +406,25 @@ pub fn model_name(m: LatencyKind) -> &'static str {
 
 fn group(f: &ScenarioFile, src: &Source, i: usize, g: &GroupSpec) -> R {
     let k = |s: &str| format!("group.{i}.{s}");
-    non_negative_int(src, &k("count"), g.count, "the number of peers in the group")?;
+    non_negative_int(
+        src,
+        &k("count"),
+        g.count,
+        "the number of peers in the group",
+    )?;
     if g.count > 1_000_000 {
-        return Err(src.error(&k("count"), format!("{} peers is more than the supported 1,000,000", g.count), "split the run"));
+        return Err(src.error(
+            &k("count"),
+            format!("{} peers is more than the supported 1,000,000", g.count),
+            "split the run",
+        ));
     }
     if g.community.is_empty() {
-        return Err(src.error(&k("community"), "is empty", "\"DiscoveryCommunity\" or a name for a plain test community"));
+        return Err(src.error(
+            &k("community"),
+            "is empty",
+            "\"DiscoveryCommunity\" or a name for a plain test community",
+        ));
     }
     if g.community == DISCOVERY_COMMUNITY {
         return Err(src.error(
@@ -370,7 +435,11 @@ fn group(f: &ScenarioFile, src: &Source, i: usize, g: &GroupSpec) -> R {
     }
     if let Some(id) = &g.community_id {
         if id.len() != 40 || hex::decode(id).is_err() {
-            return Err(src.error(&k("community_id"), format!("`{id}` is not 40 hex digits"), "a 20-byte community id in hex"));
+            return Err(src.error(
+                &k("community_id"),
+                format!("`{id}` is not 40 hex digits"),
+                "a 20-byte community id in hex",
+            ));
         }
     }
     if KeyKind::from_name(&g.key).is_err() {
@@ -380,24 +449,62 @@ fn group(f: &ScenarioFile, src: &Source, i: usize, g: &GroupSpec) -> R {
             "one of: curve25519, very-low, low, medium, high",
         ));
     }
-    positive(src, &k("walker_interval"), g.walker_interval, "seconds between walker steps, py-ipv8 uses 0.5")?;
+    positive(
+        src,
+        &k("walker_interval"),
+        g.walker_interval,
+        "seconds between walker steps, py-ipv8 uses 0.5",
+    )?;
     if g.max_peers < -1 {
-        return Err(src.error(&k("max_peers"), format!("must be ≥ -1, got {}", g.max_peers), "-1 = unlimited"));
+        return Err(src.error(
+            &k("max_peers"),
+            format!("must be ≥ -1, got {}", g.max_peers),
+            "-1 = unlimited",
+        ));
     }
-    finite_ge(src, &k("join"), g.join, 0.0, "join time in virtual seconds (events cannot happen before 0)")?;
-    finite_ge(src, &k("join_spread"), g.join_spread, 0.0, "peers join in [join, join + join_spread)")?;
+    finite_ge(
+        src,
+        &k("join"),
+        g.join,
+        0.0,
+        "join time in virtual seconds (events cannot happen before 0)",
+    )?;
+    finite_ge(
+        src,
+        &k("join_spread"),
+        g.join_spread,
+        0.0,
+        "peers join in [join, join + join_spread)",
+    )?;
     if g.join > f.duration {
-        return Err(src.error(&k("join"), format!("{} s is after the end of the run ({} s)", g.join, f.duration), "join before `duration`"));
+        return Err(src.error(
+            &k("join"),
+            format!(
+                "{} s is after the end of the run ({} s)",
+                g.join, f.duration
+            ),
+            "join before `duration`",
+        ));
     }
     for (w, spec) in g.walkers.iter().flatten().enumerate() {
         walker(src, &format!("group.{i}.walker.{w}"), spec)?;
     }
     for (b, spec) in g.bootstrappers.iter().flatten().enumerate() {
         let bk = |s: &str| format!("group.{i}.bootstrapper.{b}.{s}");
-        positive(src, &bk("timeout"), spec.timeout, "seconds between bootstrap rounds, py-ipv8 uses 30")?;
+        positive(
+            src,
+            &bk("timeout"),
+            spec.timeout,
+            "seconds between bootstrap rounds, py-ipv8 uses 30",
+        )?;
         match spec.kind {
             BootstrapperKind::Dispersy => {
-                not_for(src, &bk("domain"), &spec.domain, "to a dispersy bootstrapper")?;
+                not_for(
+                    src,
+                    &bk("domain"),
+                    &spec.domain,
+                    "to a dispersy bootstrapper",
+                )?;
                 if f.bootstrap.servers == 0 {
                     return Err(src.error(
                         &bk("type"),
@@ -419,7 +526,11 @@ fn group(f: &ScenarioFile, src: &Source, i: usize, g: &GroupSpec) -> R {
 fn walker(src: &Source, key: &str, w: &WalkerSpec) -> R {
     let k = |s: &str| format!("{key}.{s}");
     if w.target < -1 {
-        return Err(src.error(&k("target"), format!("must be ≥ -1, got {}", w.target), "-1 = walk forever"));
+        return Err(src.error(
+            &k("target"),
+            format!("must be ≥ -1, got {}", w.target),
+            "-1 = walk forever",
+        ));
     }
     let why = format!("to strategy {:?}", w.strategy);
     let rw = w.strategy == StrategyKind::RandomWalk;
@@ -442,26 +553,44 @@ fn walker(src: &Source, key: &str, w: &WalkerSpec) -> R {
         not_for(src, &k("inactive_time"), &w.inactive_time, &why)?;
         not_for(src, &k("drop_time"), &w.drop_time, &why)?;
     }
-    if matches!(w.strategy, StrategyKind::RandomChurn | StrategyKind::PeriodicSimilarity) {
+    if matches!(
+        w.strategy,
+        StrategyKind::RandomChurn | StrategyKind::PeriodicSimilarity
+    ) {
         return Err(src.error(
             &k("strategy"),
-            format!("{:?} runs on DiscoveryCommunity only, which is not available in this build yet", w.strategy),
+            format!(
+                "{:?} runs on DiscoveryCommunity only, which is not available in this build yet",
+                w.strategy
+            ),
             "use RandomWalk or EdgeWalk",
         ));
     }
-    for (name, v) in [("timeout", w.timeout), ("target_interval", w.target_interval), ("edge_timeout", w.edge_timeout)] {
+    for (name, v) in [
+        ("timeout", w.timeout),
+        ("target_interval", w.target_interval),
+        ("edge_timeout", w.edge_timeout),
+    ] {
         if let Some(v) = v {
             finite_ge(src, &k(name), v, 0.0, "seconds")?;
         }
     }
-    for (name, v) in [("window_size", w.window_size), ("edge_length", w.edge_length), ("neighborhood_size", w.neighborhood_size)] {
+    for (name, v) in [
+        ("window_size", w.window_size),
+        ("edge_length", w.edge_length),
+        ("neighborhood_size", w.neighborhood_size),
+    ] {
         if let Some(v) = v {
             non_negative_int(src, &k(name), v, "a count")?;
         }
     }
     if let Some(r) = w.reset_chance {
         if !(0..=255).contains(&r) {
-            return Err(src.error(&k("reset_chance"), format!("must be in 0..=255, got {r}"), "a chance in 256 (py-ipv8 default 50)"));
+            return Err(src.error(
+                &k("reset_chance"),
+                format!("must be in 0..=255, got {r}"),
+                "a chance in 256 (py-ipv8 default 50)",
+            ));
         }
     }
     Ok(())
@@ -474,12 +603,27 @@ fn churn(
     group_index: &dyn Fn(&str, &str) -> Result<usize, ScenarioError>,
 ) -> Result<usize, ScenarioError> {
     let gi = group_index("churn.group", &c.group)?;
-    positive(src, "churn.time_scale", c.time_scale, "virtual seconds per trace second, e.g. 0.01 = 100x faster")?;
-    finite_ge(src, "churn.start", c.start, 0.0, "trace seconds after the trace's first join")?;
+    positive(
+        src,
+        "churn.time_scale",
+        c.time_scale,
+        "virtual seconds per trace second, e.g. 0.01 = 100x faster",
+    )?;
+    finite_ge(
+        src,
+        "churn.start",
+        c.start,
+        0.0,
+        "trace seconds after the trace's first join",
+    )?;
     if let Some(ms) = c.start_unix_ms {
         non_negative_int(src, "churn.start_unix_ms", ms, "a Unix time in ms")?;
         if c.start != 0.0 {
-            return Err(src.error("churn.start_unix_ms", "give either start or start_unix_ms", "remove one"));
+            return Err(src.error(
+                "churn.start_unix_ms",
+                "give either start or start_unix_ms",
+                "remove one",
+            ));
         }
     }
     if let Some(w) = c.window {
@@ -489,7 +633,10 @@ fn churn(
     if g.join != 0.0 || g.join_spread != 0.0 || !g.auto_join {
         return Err(src.error(
             &format!("group.{gi}.join"),
-            format!("group `{}` follows the churn trace; its join/join_spread/auto_join cannot be set", c.group),
+            format!(
+                "group `{}` follows the churn trace; its join/join_spread/auto_join cannot be set",
+                c.group
+            ),
             "remove them: the trace decides when its peers join and leave",
         ));
     }
@@ -506,13 +653,27 @@ fn event(
 ) -> R {
     let k = |s: &str| format!("event.{i}.{s}");
     if !e.at.is_finite() || e.at < 0.0 {
-        return Err(src.error(&k("at"), format!("event time {} is before the start of the run (0)", e.at), "times are virtual seconds ≥ 0"));
+        return Err(src.error(
+            &k("at"),
+            format!("event time {} is before the start of the run (0)", e.at),
+            "times are virtual seconds ≥ 0",
+        ));
     }
     if e.at > f.duration {
-        return Err(src.error(&k("at"), format!("event time {} is after the end of the run ({} s)", e.at, f.duration), "raise `duration` or move the event"));
+        return Err(src.error(
+            &k("at"),
+            format!(
+                "event time {} is after the end of the run ({} s)",
+                e.at, f.duration
+            ),
+            "raise `duration` or move the event",
+        ));
     }
     let why = format!("to action {:?}", e.action);
-    let peers_action = matches!(e.action, Action::Join | Action::Leave | Action::Crash | Action::Rejoin);
+    let peers_action = matches!(
+        e.action,
+        Action::Join | Action::Leave | Action::Crash | Action::Rejoin
+    );
     if !peers_action {
         not_for(src, &k("group"), &e.group, &why)?;
         not_for(src, &k("count"), &e.count, &why)?;
@@ -530,17 +691,29 @@ fn event(
     match e.action {
         Action::Join | Action::Leave | Action::Crash | Action::Rejoin => {
             let name = e.group.as_deref().ok_or_else(|| {
-                src.error(&k("action"), format!("{:?} needs `group`", e.action), "add group = \"<name>\"")
+                src.error(
+                    &k("action"),
+                    format!("{:?} needs `group`", e.action),
+                    "add group = \"<name>\"",
+                )
             })?;
             let gi = group_index(&k("group"), name)?;
             if churn_group == Some(gi) {
-                return Err(src.error(&k("group"), format!("group `{name}` follows the churn trace"), "events cannot move peers of the churn group; use another group"));
+                return Err(src.error(
+                    &k("group"),
+                    format!("group `{name}` follows the churn trace"),
+                    "events cannot move peers of the churn group; use another group",
+                ));
             }
             let count = f.groups[gi].count;
             if let Some(c) = e.count {
                 non_negative_int(src, &k("count"), c, "how many peers")?;
                 if c > count {
-                    return Err(src.error(&k("count"), format!("group `{name}` has only {count} peers"), "at most the group's count"));
+                    return Err(src.error(
+                        &k("count"),
+                        format!("group `{name}` has only {count} peers"),
+                        "at most the group's count",
+                    ));
                 }
                 if e.peers.is_some() {
                     return Err(src.error(&k("peers"), "give either count or peers", "remove one"));
@@ -548,13 +721,23 @@ fn event(
             }
             for (j, p) in e.peers.iter().flatten().enumerate() {
                 if *p < 0 || *p >= count {
-                    return Err(src.error(&k(&format!("peers.{j}")), format!("peer {p} is not in group `{name}` (0..{count})"), "peer indices are 0-based within the group"));
+                    return Err(src.error(
+                        &k(&format!("peers.{j}")),
+                        format!("peer {p} is not in group `{name}` (0..{count})"),
+                        "peer indices are 0-based within the group",
+                    ));
                 }
             }
         }
         Action::Partition | Action::Heal => match e.groups.as_deref() {
             None if e.action == Action::Heal => {}
-            None => return Err(src.error(&k("action"), "partition needs `groups`", "groups = [\"a\", \"b\"]")),
+            None => {
+                return Err(src.error(
+                    &k("action"),
+                    "partition needs `groups`",
+                    "groups = [\"a\", \"b\"]",
+                ))
+            }
             Some(gs) => {
                 if gs.len() != 2 {
                     return Err(src.error(&k("groups"), format!("lists {} groups", gs.len()), "exactly two group names, e.g. [\"a\", \"b\"] (the same twice cuts a group off from itself)"));
@@ -566,12 +749,18 @@ fn event(
         },
         Action::Latency => {
             let l = e.latency.as_ref().ok_or_else(|| {
-                src.error(&k("action"), "a latency event needs a `latency` table", "latency = { model = \"constant\", ms = 100.0 }")
+                src.error(
+                    &k("action"),
+                    "a latency event needs a `latency` table",
+                    "latency = { model = \"constant\", ms = 100.0 }",
+                )
             })?;
             latency(src, &k("latency"), l)?;
         }
         Action::Loss => {
-            let l = e.loss.ok_or_else(|| src.error(&k("action"), "a loss event needs `loss`", "loss = 0.1"))?;
+            let l = e.loss.ok_or_else(|| {
+                src.error(&k("action"), "a loss event needs `loss`", "loss = 0.1")
+            })?;
             probability(src, &k("loss"), l)?;
         }
     }
