@@ -646,36 +646,49 @@ impl World {
             return;
         }
         let g = &f.groups[slot.group];
-        let rng = ChaCha8Rng::seed_from_u64(derive_u64(
-            self.seed,
-            p as u64,
-            &format!("{}/{}", purpose::PROTOCOL, slot.sessions),
-        ));
+        let purpose = format!("{}/{}", purpose::PROTOCOL, slot.sessions);
+        let rng = ChaCha8Rng::seed_from_u64(derive_u64(self.seed, p as u64, &purpose));
         slot.sessions += 1;
         let shared = Rc::new(RefCell::new(NodeContext::new(rng, self.keys.clone())));
         let mut settings = CommunitySettings::new(shared.clone(), slot.key.clone());
         settings.max_peers = g.max_peers;
-        let mut community = PlainCommunity::new(self.overlays[slot.overlay].id, settings);
+        // DiscoveryCommunity is rejected by validation until it lands in this tree; it
+        // will get its own arm here (with RandomChurn / PeriodicSimilarity walkers).
+        let community = PlainCommunity::new(self.overlays[slot.overlay].id, settings);
+        let walkers = walkers_of(g).iter().map(make_walker).collect();
+        let node = Node::new(shared, Duration::from_secs_f64(g.walker_interval));
+        let Some(driver) = self.start_node(slot, node, community, walkers, g) else {
+            return;
+        };
+        slot.driver = Some(driver);
+        let now = self.sim.now();
+        let mut l = slot.live.borrow_mut();
+        l.online = true;
+        l.first_join.get_or_insert(now);
+        l.last_leave = None;
+    }
+
+    /// Give `community` its bootstrappers, add it to `node` and start the node on the
+    /// peer's (counting) endpoint.
+    fn start_node<C: Community>(
+        &self,
+        slot: &PeerSlot,
+        mut node: Node,
+        mut community: C,
+        walkers: Vec<Walker<C>>,
+        g: &GroupSpec,
+    ) -> Option<Rc<Driver>> {
         for b in bootstrappers_of(g, self.servers.len()) {
             let timeout = Duration::from_secs_f64(b.timeout);
-            match b.kind {
-                BootstrapperKind::Dispersy => {
-                    community
-                        .base_mut()
-                        .bootstrappers
-                        .push(Box::new(DispersyBootstrapper::new(
-                            self.server_addrs.clone(),
-                            timeout,
-                        )))
-                }
-                BootstrapperKind::Broadcast => community
-                    .base_mut()
-                    .bootstrappers
-                    .push(Box::new(UdpBroadcastBootstrapper::new(timeout))),
-            }
+            let boot: Box<dyn crate::bootstrap::Bootstrapper> = match b.kind {
+                BootstrapperKind::Dispersy => Box::new(DispersyBootstrapper::new(
+                    self.server_addrs.clone(),
+                    timeout,
+                )),
+                BootstrapperKind::Broadcast => Box::new(UdpBroadcastBootstrapper::new(timeout)),
+            };
+            community.base_mut().bootstrappers.push(boot);
         }
-        let walkers: Vec<Walker<PlainCommunity>> = walkers_of(g).iter().map(make_walker).collect();
-        let mut node = Node::new(shared, Duration::from_secs_f64(g.walker_interval));
         node.add_overlay(community, walkers);
         let node = Rc::new(RefCell::new(node));
         let ep = CountingEndpoint::new(
@@ -687,21 +700,15 @@ impl World {
         );
         let clock: Rc<dyn Clock> = Rc::new(self.sim.clock());
         let driver = Driver::new(node.clone(), Rc::new(ep), clock);
-        if driver.start().is_err() {
-            return;
-        }
-        // The docs' setup: my_estimated_lan = 0.0.0.0:0, my_estimated_wan = the endpoint's address.
-        if let Some(c) = node.borrow_mut().overlay_at_mut::<PlainCommunity>(0) {
+        driver.start().ok()?;
+        // The docs' setup: my_estimated_lan = 0.0.0.0:0, my_estimated_wan = the
+        // endpoint's address.
+        if let Some(c) = node.borrow_mut().overlay_at_mut::<C>(0) {
             c.base_mut().my_estimated_lan = NULL_ADDRESS;
             c.base_mut().my_estimated_wan = slot.endpoint.wan_address();
         }
         self.sim.spawn(driver.clone().run()).detach();
-        slot.driver = Some(driver);
-        let now = self.sim.now();
-        let mut l = slot.live.borrow_mut();
-        l.online = true;
-        l.first_join.get_or_insert(now);
-        l.last_leave = None;
+        Some(driver)
     }
 
     /// Stop peer `p`: gracefully (node stopped, then endpoint closed) or as a crash
@@ -873,7 +880,7 @@ pub fn bootstrappers_of(g: &GroupSpec, servers: usize) -> Vec<BootstrapperSpec> 
     })
 }
 
-fn make_walker(w: &WalkerSpec) -> Walker<PlainCommunity> {
+fn make_walker<C: crate::discovery::WalkOverlay + 'static>(w: &WalkerSpec) -> Walker<C> {
     let n = |v: Option<i64>, d: usize| v.map_or(d, |x| x.max(0) as usize);
     match w.strategy {
         StrategyKind::EdgeWalk => Walker::new(
