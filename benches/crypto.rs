@@ -1,1 +1,55 @@
-fn main() {}
+//! Criterion benches of the `crypto` module: Ed25519 (LibNaCL key) and sect163k1
+//! (tracker key) sign/verify of an introduction-request-sized message, public key
+//! parsing, and one tunnel-cell encryption.
+//!
+//! Run briefly: `cargo bench --bench crypto -- --warm-up-time 1 --measurement-time 2`.
+
+use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use ipv8sim::crypto::tunnel::{Direction, SessionKeys};
+use ipv8sim::crypto::{KeyKind, PrivateKey, PublicKey};
+use rand::SeedableRng;
+use rand_chacha::ChaCha20Rng;
+
+/// An old-style introduction-request is 192 bytes, 128 of them signed; use 200.
+fn message() -> Vec<u8> {
+    (0..200u32).map(|i| (i * 31 % 251) as u8).collect()
+}
+
+fn bench_kind(c: &mut Criterion, label: &str, kind: KeyKind) {
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let key = PrivateKey::generate(kind, &mut rng).expect("generate");
+    let public = key.public_key();
+    let msg = message();
+    let sig = key.sign(&msg);
+    assert!(public.verify(&sig, &msg));
+    let bin = public.key_to_bin().to_vec();
+    c.bench_function(&format!("{label}/sign_200B"), |b| {
+        b.iter(|| key.sign(black_box(&msg)))
+    });
+    c.bench_function(&format!("{label}/verify_200B"), |b| {
+        b.iter(|| public.verify(black_box(&sig), black_box(&msg)))
+    });
+    c.bench_function(&format!("{label}/public_from_bin"), |b| {
+        b.iter(|| PublicKey::from_bin(black_box(&bin)).expect("parse"))
+    });
+}
+
+fn crypto(c: &mut Criterion) {
+    bench_kind(c, "ed25519", KeyKind::Curve25519);
+    bench_kind(
+        c,
+        "sect163k1",
+        KeyKind::from_name("very-low").expect("kind"),
+    );
+    let mut keys = SessionKeys::derive(&[7u8; 64]).expect("derive");
+    let cell = vec![0u8; 1200];
+    c.bench_function("tunnel/encrypt_1200B", |b| {
+        b.iter(|| {
+            keys.encrypt(Direction::Forward, black_box(&cell))
+                .expect("encrypt")
+        })
+    });
+}
+
+criterion_group!(benches, crypto);
+criterion_main!(benches);

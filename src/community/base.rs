@@ -210,6 +210,11 @@ impl<C> CommunityBase<C> {
         }
     }
 
+    /// Remove every handler (a community that handles only a few ids itself).
+    pub fn clear_handlers(&mut self) {
+        self.handlers.iter_mut().for_each(|h| *h = None);
+    }
+
     fn handler(&self, msg_id: u8) -> Option<Handler<C>> {
         self.handlers
             .get(usize::from(msg_id))
@@ -220,6 +225,26 @@ impl<C> CommunityBase<C> {
     pub fn sign(&self, data: &[u8]) -> Vec<u8> {
         self.shared.borrow_mut().stats.signs += 1;
         self.key.sign(data)
+    }
+}
+
+/// What a typed message handler may return: `()` (accepted) or a
+/// `Result<(), DropReason>` (so a handler can report why it refused a message, e.g.
+/// [`DropReason::NoCache`] for a replayed response).
+pub trait HandlerOutput {
+    /// As a result.
+    fn into_result(self) -> Result<(), DropReason>;
+}
+
+impl HandlerOutput for () {
+    fn into_result(self) -> Result<(), DropReason> {
+        Ok(())
+    }
+}
+
+impl HandlerOutput for Result<(), DropReason> {
+    fn into_result(self) -> Result<(), DropReason> {
+        self
     }
 }
 
@@ -261,6 +286,19 @@ pub trait Community: Sized + 'static {
 
     /// Called when the node shuts down, before tasks are cancelled.
     fn unload(&mut self) {}
+
+    /// Whether this overlay receives datagrams of *every* prefix no other local
+    /// overlay claims (py-ipv8's general endpoint listeners; the bootstrap server).
+    fn accepts_any_prefix(&self) -> bool {
+        false
+    }
+
+    /// The peer to introduce to a requester (py-ipv8 `get_peer_for_introduction`):
+    /// by default a random peer of this community other than `exclude`, IPv4 only
+    /// unless `new_style`.
+    fn peer_for_introduction(&self, exclude: Option<&Peer>, new_style: bool) -> Option<Peer> {
+        super::intro::get_peer_for_introduction(self, exclude, new_style)
+    }
 }
 
 /// Everything py-ipv8's `Community` offers, for every [`Community`].
@@ -329,55 +367,51 @@ pub trait CommunityExt: Community {
     }
 
     /// Handle a signed payload without global time: `f(community, sender, payload)`.
-    fn add_message_handler<P: Payload + 'static>(
+    fn add_message_handler<P: Payload + 'static, R: HandlerOutput>(
         &mut self,
-        f: impl Fn(&mut Self, &Peer, P) + 'static,
+        f: impl Fn(&mut Self, &Peer, P) -> R + 'static,
     ) -> Result<(), CommunityError> {
         let h: Handler<Self> = Rc::new(move |c: &mut Self, src, data| {
             let (peer, _, p) = c.decode_signed::<P>(src, data, false)?;
-            f(c, &peer, p);
-            Ok(())
+            f(c, &peer, p).into_result()
         });
         self.base_mut().set_handler(P::MSG_ID, h)
     }
 
     /// Handle a signed payload with global time: `f(community, sender, global_time, payload)`.
-    fn add_message_handler_with_time<P: Payload + 'static>(
+    fn add_message_handler_with_time<P: Payload + 'static, R: HandlerOutput>(
         &mut self,
-        f: impl Fn(&mut Self, &Peer, u64, P) + 'static,
+        f: impl Fn(&mut Self, &Peer, u64, P) -> R + 'static,
     ) -> Result<(), CommunityError> {
         let h: Handler<Self> = Rc::new(move |c: &mut Self, src, data| {
             let (peer, gt, p) = c.decode_signed::<P>(src, data, true)?;
-            f(c, &peer, gt.unwrap_or(0), p);
-            Ok(())
+            f(c, &peer, gt.unwrap_or(0), p).into_result()
         });
         self.base_mut().set_handler(P::MSG_ID, h)
     }
 
     /// Handle an unsigned payload without global time: `f(community, source, payload)`.
-    fn add_unsigned_handler<P: Payload + 'static>(
+    fn add_unsigned_handler<P: Payload + 'static, R: HandlerOutput>(
         &mut self,
-        f: impl Fn(&mut Self, SocketAddr, P) + 'static,
+        f: impl Fn(&mut Self, SocketAddr, P) -> R + 'static,
     ) -> Result<(), CommunityError> {
         let h: Handler<Self> = Rc::new(move |c: &mut Self, src, data| {
             let parts = wire::parse_unsigned(data, false)?;
             let p: P = wire::decode_exact(parts.payload)?;
-            f(c, src, p);
-            Ok(())
+            f(c, src, p).into_result()
         });
         self.base_mut().set_handler(P::MSG_ID, h)
     }
 
     /// Handle an unsigned payload with global time: `f(community, source, global_time, payload)`.
-    fn add_unsigned_handler_with_time<P: Payload + 'static>(
+    fn add_unsigned_handler_with_time<P: Payload + 'static, R: HandlerOutput>(
         &mut self,
-        f: impl Fn(&mut Self, SocketAddr, u64, P) + 'static,
+        f: impl Fn(&mut Self, SocketAddr, u64, P) -> R + 'static,
     ) -> Result<(), CommunityError> {
         let h: Handler<Self> = Rc::new(move |c: &mut Self, src, data| {
             let parts = wire::parse_unsigned(data, true)?;
             let p: P = wire::decode_exact(parts.payload)?;
-            f(c, src, parts.global_time.unwrap_or(0), p);
-            Ok(())
+            f(c, src, parts.global_time.unwrap_or(0), p).into_result()
         });
         self.base_mut().set_handler(P::MSG_ID, h)
     }
@@ -399,6 +433,27 @@ pub trait CommunityExt: Community {
         data: &[u8],
         has_global_time: bool,
     ) -> Result<(Peer, Option<u64>, P), DropReason> {
+        let (key_bin, gt, payload) = self.unpack_signed::<P>(data, has_global_time)?;
+        let shared = self.base().shared().clone();
+        let mut s = shared.borrow_mut();
+        let now = s.now;
+        let peer = match s.network.update_peer(&key_bin, |p| {
+            p.add_address(src);
+            p.clone()
+        }) {
+            Some(p) => p,
+            None => Peer::new(key_bin, src, now),
+        };
+        Ok((peer, gt, payload))
+    }
+
+    /// Unpack and verify a signed message: the sender's key bin, the global time and
+    /// the payload (py-ipv8 `_ez_unpack_auth`). Any failure is a [`DropReason`].
+    fn unpack_signed<P: Payload>(
+        &self,
+        data: &[u8],
+        has_global_time: bool,
+    ) -> Result<(KeyBin, Option<u64>, P), DropReason> {
         let shared = self.base().shared().clone();
         let mut key = None;
         let parts = wire::parse_signed(data, has_global_time, |kb| {
@@ -426,16 +481,7 @@ pub trait CommunityExt: Community {
         if !valid {
             return Err(DropReason::BadSignature);
         }
-        let mut s = shared.borrow_mut();
-        let now = s.now;
-        let peer = match s.network.update_peer(&key_bin, |p| {
-            p.add_address(src);
-            p.clone()
-        }) {
-            Some(p) => p,
-            None => Peer::new(key_bin, src, now),
-        };
-        Ok((peer, parts.global_time, payload))
+        Ok((key_bin, parts.global_time, payload))
     }
 
     /// Route a datagram with our prefix to its handler (py-ipv8 `Community.on_packet`).

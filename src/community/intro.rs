@@ -14,7 +14,7 @@ use crate::community::payload::{
 };
 use crate::discovery::{Peer, NULL_ADDRESS};
 use crate::runtime::Instant;
-use crate::wire::{self, msg_id, Payload};
+use crate::wire::{self, msg_id, Payload, Prefix};
 use rand::seq::SliceRandom;
 use rand::Rng;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
@@ -149,6 +149,17 @@ pub fn create_introduction_request<C: Community>(
     to: SocketAddr,
     new_style: bool,
 ) -> Vec<u8> {
+    create_introduction_request_with_prefix(c, to, new_style, c.base().prefix())
+}
+
+/// [`create_introduction_request`] under another community's prefix (py-ipv8's
+/// `prefix=` argument, "expert use": the bootstrap server's liveness pings).
+pub fn create_introduction_request_with_prefix<C: Community>(
+    c: &C,
+    to: SocketAddr,
+    new_style: bool,
+    prefix: &Prefix,
+) -> Vec<u8> {
     let b = c.base();
     let gt = b.claim_global_time() % 65536;
     let identifier = gt as u16;
@@ -163,7 +174,7 @@ pub fn create_introduction_request<C: Community>(
             flags: IntroRequestFlags::default(),
             extra_bytes,
         };
-        pack_signed_gt(b, gt, &p)
+        pack_signed_gt(b, prefix, gt, &p)
     } else {
         // As sent by py-ipv8: flags 0x01 (connection type unknown, advice bit set;
         // spec §6.1 — the receiver reads that bit inverted and ignores it).
@@ -175,14 +186,12 @@ pub fn create_introduction_request<C: Community>(
             identifier,
             extra_bytes,
         };
-        pack_signed_gt(b, gt, &p)
+        pack_signed_gt(b, prefix, gt, &p)
     }
 }
 
-fn pack_signed_gt<C, P: Payload>(b: &CommunityBase<C>, gt: u64, p: &P) -> Vec<u8> {
-    wire::pack_signed(b.prefix(), P::MSG_ID, b.key_bin(), Some(gt), p, |d| {
-        b.sign(d)
-    })
+fn pack_signed_gt<C, P: Payload>(b: &CommunityBase<C>, prefix: &Prefix, gt: u64, p: &P) -> Vec<u8> {
+    wire::pack_signed(prefix, P::MSG_ID, b.key_bin(), Some(gt), p, |d| b.sign(d))
 }
 
 /// A random peer of this community to introduce, other than `exclude` (py-ipv8
@@ -212,6 +221,28 @@ pub fn create_introduction_response<C: Community>(
     introduction: Option<Peer>,
     new_style: bool,
 ) -> Vec<u8> {
+    create_introduction_response_with_prefix(
+        c,
+        lan_socket_address,
+        socket_address,
+        identifier,
+        introduction,
+        new_style,
+        c.base().prefix(),
+    )
+}
+
+/// [`create_introduction_response`] under another community's prefix (py-ipv8's
+/// `prefix=`; the bootstrap server answers under the requester's prefix).
+pub fn create_introduction_response_with_prefix<C: Community>(
+    c: &C,
+    lan_socket_address: SocketAddr,
+    socket_address: SocketAddr,
+    identifier: u16,
+    introduction: Option<Peer>,
+    new_style: bool,
+    prefix: &Prefix,
+) -> Vec<u8> {
     let b = c.base();
     let gt = b.claim_global_time() % 65536;
     let other = b
@@ -220,8 +251,7 @@ pub fn create_introduction_response<C: Community>(
         .network
         .verified_by_address(&socket_address)
         .cloned();
-    let introduction =
-        introduction.or_else(|| get_peer_for_introduction(c, other.as_ref(), new_style));
+    let introduction = introduction.or_else(|| c.peer_for_introduction(other.as_ref(), new_style));
     let (mut lan_intro, mut wan_intro) = (NULL_ADDRESS, NULL_ADDRESS);
     if let Some(intro) = &introduction {
         let addr = intro.address();
@@ -250,7 +280,7 @@ pub fn create_introduction_response<C: Community>(
             },
             extra_bytes,
         };
-        pack_signed_gt(b, gt, &p)
+        pack_signed_gt(b, prefix, gt, &p)
     } else {
         let peers = c.peer_count();
         let p = OldResponse {
@@ -269,11 +299,17 @@ pub fn create_introduction_response<C: Community>(
             identifier,
             extra_bytes,
         };
-        pack_signed_gt(b, gt, &p)
+        pack_signed_gt(b, prefix, gt, &p)
     };
     if let Some(intro) = &introduction {
-        let pr =
-            create_puncture_request(c, lan_socket_address, socket_address, identifier, new_style);
+        let pr = create_puncture_request_with_prefix(
+            c,
+            lan_socket_address,
+            socket_address,
+            identifier,
+            new_style,
+            prefix,
+        );
         c.endpoint_send(intro.address(), pr);
     }
     packet
@@ -288,6 +324,25 @@ pub fn create_puncture_request<C: Community>(
     identifier: u16,
     new_style: bool,
 ) -> Vec<u8> {
+    create_puncture_request_with_prefix(
+        c,
+        lan_walker,
+        wan_walker,
+        identifier,
+        new_style,
+        c.base().prefix(),
+    )
+}
+
+/// [`create_puncture_request`] under another community's prefix.
+pub fn create_puncture_request_with_prefix<C: Community>(
+    c: &C,
+    lan_walker: SocketAddr,
+    wan_walker: SocketAddr,
+    identifier: u16,
+    new_style: bool,
+    prefix: &Prefix,
+) -> Vec<u8> {
     let b = c.base();
     let gt = b.claim_global_time();
     if new_style || !lan_walker.is_ipv4() || !wan_walker.is_ipv4() {
@@ -296,14 +351,14 @@ pub fn create_puncture_request<C: Community>(
             wan_walker_address: wan_walker,
             identifier,
         };
-        wire::pack_unsigned(b.prefix(), NewPunctureRequest::MSG_ID, Some(gt), &p)
+        wire::pack_unsigned(prefix, NewPunctureRequest::MSG_ID, Some(gt), &p)
     } else {
         let p = PunctureRequestOld {
             lan_walker_address: v4(lan_walker),
             wan_walker_address: v4(wan_walker),
             identifier,
         };
-        wire::pack_unsigned(b.prefix(), PunctureRequestOld::MSG_ID, Some(gt), &p)
+        wire::pack_unsigned(prefix, PunctureRequestOld::MSG_ID, Some(gt), &p)
     }
 }
 
@@ -323,14 +378,14 @@ pub fn create_puncture<C: Community>(
             source_wan_address: wan_walker,
             identifier,
         };
-        pack_signed_gt(b, gt, &p)
+        pack_signed_gt(b, b.prefix(), gt, &p)
     } else {
         let p = PunctureOld {
             source_lan_address: v4(lan_walker),
             source_wan_address: v4(wan_walker),
             identifier,
         };
-        pack_signed_gt(b, gt, &p)
+        pack_signed_gt(b, b.prefix(), gt, &p)
     }
 }
 

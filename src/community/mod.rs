@@ -10,7 +10,7 @@ pub mod payload;
 
 pub use base::{
     Community, CommunityBase, CommunityError, CommunityExt, CommunitySettings, Handler,
-    DEFAULT_MAX_PEERS,
+    HandlerOutput, DEFAULT_MAX_PEERS,
 };
 pub use context::{DropReason, KeyCache, NodeContext, NodeStats, Outgoing, Shared};
 pub use intro::{IntroductionRequest, IntroductionResponse};

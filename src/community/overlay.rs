@@ -43,6 +43,8 @@ pub struct Overlay<C> {
 pub trait AnyOverlay {
     /// The 22-byte prefix.
     fn prefix(&self) -> &Prefix;
+    /// Whether it takes datagrams of any unclaimed prefix.
+    fn accepts_any_prefix(&self) -> bool;
     /// The community id.
     fn community_id(&self) -> &ServiceId;
     /// Route a datagram with this prefix.
@@ -53,8 +55,8 @@ pub trait AnyOverlay {
     fn poll_timeout(&self) -> Option<Instant>;
     /// Run due tasks and timeouts.
     fn handle_timeout(&mut self, now: Instant);
-    /// The endpoint opened at `lan`: set address estimates and call `started`.
-    fn start(&mut self, lan: SocketAddr);
+    /// The endpoint opened: set the address estimates and call `started`.
+    fn start(&mut self, lan: SocketAddr, wan: SocketAddr);
     /// Unload: call `unload`, cancel tasks.
     fn unload(&mut self);
     /// Send an introduction-request to `address`.
@@ -78,6 +80,10 @@ impl<C: Community> AnyOverlay for Overlay<C> {
 
     fn community_id(&self) -> &ServiceId {
         self.community.base().community_id()
+    }
+
+    fn accepts_any_prefix(&self) -> bool {
+        self.community.accepts_any_prefix()
     }
 
     fn on_packet(&mut self, src: SocketAddr, data: &[u8]) -> Result<(), DropReason> {
@@ -104,9 +110,10 @@ impl<C: Community> AnyOverlay for Overlay<C> {
         self.community.run_due_tasks(now);
     }
 
-    fn start(&mut self, lan: SocketAddr) {
+    fn start(&mut self, lan: SocketAddr, wan: SocketAddr) {
         let b = self.community.base_mut();
         b.my_estimated_lan = lan;
+        b.my_estimated_wan = wan;
         self.community.started();
     }
 

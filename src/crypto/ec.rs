@@ -56,6 +56,69 @@ pub(crate) fn is_pem(bytes: &[u8]) -> bool {
     trimmed.starts_with(b"-----BEGIN")
 }
 
+/// Checks that `der` is exactly one DER SEQUENCE (header length + content length ==
+/// input length). OpenSSL's `d2i_*` functions silently ignore trailing bytes; py-ipv8's
+/// peers are identified by their key bin, so two different bins must never parse to
+/// the same key.
+fn check_single_sequence(der: &[u8]) -> Result<(), CryptoError> {
+    let (header, content) = match der {
+        [0x30, len, ..] if *len < 0x80 => (2, usize::from(*len)),
+        [0x30, 0x81, len, ..] if *len >= 0x80 => (3, usize::from(*len)),
+        [0x30, 0x82, hi, lo, ..] if *hi != 0 => (4, usize::from(*hi) << 8 | usize::from(*lo)),
+        _ => {
+            return Err(CryptoError::InvalidEcKey(
+                "not a DER SEQUENCE (or non-minimal length)".to_owned(),
+            ))
+        }
+    };
+    if header + content != der.len() {
+        return Err(CryptoError::InvalidEcKey(format!(
+            "DER length mismatch: SEQUENCE of {} bytes in {} bytes of input",
+            header + content,
+            der.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Decodes unencrypted PEM text into (label, DER). Our own small parser (RFC 7468
+/// textual encoding) so that malformed text is rejected cheaply, before OpenSSL.
+pub(crate) fn pem_decode(pem: &[u8]) -> Result<(String, Vec<u8>), CryptoError> {
+    let bad = |why: &str| CryptoError::InvalidEcKey(format!("malformed PEM: {why}"));
+    let text = std::str::from_utf8(pem).map_err(|_| bad("not UTF-8"))?;
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().ok_or_else(|| bad("empty"))?;
+    let label = first
+        .strip_prefix("-----BEGIN ")
+        .and_then(|l| l.strip_suffix("-----"))
+        .ok_or_else(|| bad("no BEGIN line"))?;
+    let end = format!("-----END {label}-----");
+    let mut body = String::new();
+    let mut ended = false;
+    for line in lines.by_ref() {
+        if line == end {
+            ended = true;
+            break;
+        }
+        if line.contains(':') {
+            return Err(bad("encrypted or headered PEM is not supported"));
+        }
+        body.push_str(line);
+    }
+    if !ended {
+        return Err(bad("no matching END line"));
+    }
+    if body.is_empty()
+        || !body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+    {
+        return Err(bad("invalid base64 body"));
+    }
+    let der = openssl::base64::decode_block(&body).map_err(|_| bad("invalid base64 body"))?;
+    Ok((label.to_owned(), der))
+}
+
 fn group_for(curve: EcCurve) -> Result<EcGroup, CryptoError> {
     EcGroup::from_curve_name(curve.nid()).map_err(ossl)
 }
@@ -80,9 +143,12 @@ struct PublicInner {
 pub struct EcPublicKey(Arc<PublicInner>);
 
 impl EcPublicKey {
+    /// Wraps a parsed key. OpenSSL's decoder already rejects points that are not on the
+    /// curve (and the point at infinity); the full `EC_KEY_check_key` (which also checks
+    /// the point's order with a scalar multiplication, ~0.5 ms on K-163) is not repeated
+    /// here: a point outside the prime-order subgroup can only make verification fail.
     fn from_key(key: EcKey<Public>) -> Result<Self, CryptoError> {
         let curve = curve_of(&key)?;
-        key.check_key().map_err(invalid)?;
         let bin = key.public_key_to_der().map_err(invalid)?;
         Ok(EcPublicKey(Arc::new(PublicInner {
             curve,
@@ -94,12 +160,18 @@ impl EcPublicKey {
 
     /// Parses a DER SubjectPublicKeyInfo (py-ipv8's public key bin).
     pub fn from_der(der: &[u8]) -> Result<Self, CryptoError> {
+        check_single_sequence(der)?;
         Self::from_key(EcKey::public_key_from_der(der).map_err(invalid)?)
     }
 
     /// Parses a `-----BEGIN PUBLIC KEY-----` PEM.
     pub fn from_pem(pem: &[u8]) -> Result<Self, CryptoError> {
-        Self::from_key(EcKey::public_key_from_pem(pem).map_err(invalid)?)
+        match pem_decode(pem)? {
+            (label, der) if label == "PUBLIC KEY" => Self::from_der(&der),
+            (label, _) => Err(CryptoError::InvalidEcKey(format!(
+                "PEM label {label:?} is not PUBLIC KEY"
+            ))),
+        }
     }
 
     /// Parses DER, or PEM if the bytes start with `-----BEGIN`.
@@ -158,6 +230,8 @@ impl EcPublicKey {
 
 struct PrivateInner {
     key: EcKey<Private>,
+    /// DER SEC1 `ECPrivateKey`, serialised once at construction.
+    bin: Vec<u8>,
     public: EcPublicKey,
     /// The private scalar, big-endian, left-padded to the order's length (HMAC key
     /// for deterministic nonces).
@@ -193,12 +267,14 @@ impl EcPrivateKey {
         point
             .mul_generator2(&group, scalar, &mut ctx)
             .map_err(ossl)?;
+        // Consistent by construction: the public point is scalar × generator.
         let key = EcKey::from_private_components(&group, scalar, &point).map_err(invalid)?;
-        key.check_key().map_err(invalid)?;
         let public = EcPublicKey::from_key(EcKey::from_public_key(&group, &point).map_err(ossl)?)?;
         let scalar_bytes = scalar.to_vec_padded(order.num_bytes()).map_err(ossl)?;
+        let bin = key.private_key_to_der().map_err(ossl)?;
         Ok(EcPrivateKey(Arc::new(PrivateInner {
             key,
+            bin,
             public,
             scalar_bytes,
             order,
@@ -238,28 +314,61 @@ impl EcPrivateKey {
         Self::from_scalar(curve, key.private_key())
     }
 
+    /// Rebuilds a parsed key from its scalar; a public key stored alongside must be
+    /// the scalar's (checked by point comparison, cheaper than `EC_KEY_check_key`).
     fn from_parsed(key: EcKey<Private>) -> Result<Self, CryptoError> {
         let curve = curve_of(&key)?;
-        key.check_key().map_err(invalid)?;
-        Self::from_scalar(curve, key.private_key())
+        let rebuilt = Self::from_scalar(curve, key.private_key())?;
+        let mut ctx = BigNumContext::new().map_err(ossl)?;
+        let same = key
+            .public_key()
+            .eq(key.group(), rebuilt.0.key.public_key(), &mut ctx)
+            .map_err(ossl)?;
+        if !same {
+            return Err(CryptoError::InvalidEcKey(
+                "public key does not match the private key".to_owned(),
+            ));
+        }
+        Ok(rebuilt)
+    }
+
+    /// True if DER bytes start like a PKCS#8 `PrivateKeyInfo` (SEQUENCE, INTEGER 0),
+    /// as opposed to SEC1 (SEQUENCE, INTEGER 1). Avoids OpenSSL's slow generic decoder
+    /// for inputs that cannot be PKCS#8.
+    fn looks_like_pkcs8(der: &[u8]) -> bool {
+        let body = match der {
+            [0x30, 0x81, _, rest @ ..] => rest,
+            [0x30, 0x82, _, _, rest @ ..] => rest,
+            [0x30, len, rest @ ..] if *len < 0x80 => rest,
+            _ => return false,
+        };
+        body.starts_with(&[0x02, 0x01, 0x00])
     }
 
     /// Parses DER: SEC1 `ECPrivateKey` (py-ipv8's private key bin) or PKCS#8.
     pub fn from_der(der: &[u8]) -> Result<Self, CryptoError> {
+        check_single_sequence(der)?;
         match EcKey::private_key_from_der(der) {
             Ok(key) => Self::from_parsed(key),
-            Err(sec1_err) => {
+            Err(sec1_err) if Self::looks_like_pkcs8(der) => {
                 let pkey = openssl::pkey::PKey::private_key_from_der(der)
                     .map_err(|_| invalid(sec1_err))?;
                 Self::from_parsed(pkey.ec_key().map_err(invalid)?)
             }
+            Err(sec1_err) => Err(invalid(sec1_err)),
         }
     }
 
     /// Parses PEM (`EC PRIVATE KEY` or PKCS#8 `PRIVATE KEY`, unencrypted).
     pub fn from_pem(pem: &[u8]) -> Result<Self, CryptoError> {
-        let pkey = openssl::pkey::PKey::private_key_from_pem(pem).map_err(invalid)?;
-        Self::from_parsed(pkey.ec_key().map_err(invalid)?)
+        match pem_decode(pem)? {
+            (label, der) if label == "EC PRIVATE KEY" || label == "PRIVATE KEY" => {
+                Self::from_der(&der)
+            }
+            (label, _) => Err(CryptoError::InvalidEcKey(format!(
+                "PEM label {label:?} is not EC PRIVATE KEY or PRIVATE KEY"
+            ))),
+        }
     }
 
     /// Parses DER, or PEM if the bytes start with `-----BEGIN`.
@@ -277,8 +386,8 @@ impl EcPrivateKey {
     }
 
     /// The private key bin: DER SEC1 `ECPrivateKey` with curve OID and public key.
-    pub fn key_to_bin(&self) -> Result<Vec<u8>, CryptoError> {
-        self.0.key.private_key_to_der().map_err(ossl)
+    pub fn key_to_bin(&self) -> &[u8] {
+        &self.0.bin
     }
 
     /// The private key as `-----BEGIN EC PRIVATE KEY-----` PEM.

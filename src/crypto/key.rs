@@ -157,10 +157,10 @@ impl PrivateKey {
     }
 
     /// The private key bin as py-ipv8 writes it (74-byte `LibNaCLSK:` bin, or DER SEC1).
-    pub fn key_to_bin(&self) -> Result<Vec<u8>, CryptoError> {
+    pub fn key_to_bin(&self) -> Vec<u8> {
         match self {
-            PrivateKey::LibNacl(k) => Ok(k.key_to_bin().to_vec()),
-            PrivateKey::Ec(k) => k.key_to_bin(),
+            PrivateKey::LibNacl(k) => k.key_to_bin().to_vec(),
+            PrivateKey::Ec(k) => k.key_to_bin().to_vec(),
         }
     }
 

@@ -31,13 +31,7 @@ pub fn load_key_file(path: impl AsRef<Path>) -> Result<PrivateKey, KeyFileError>
 /// armour, no newline), replacing any existing file.
 pub fn save_key_file(path: impl AsRef<Path>, key: &PrivateKey) -> Result<(), KeyFileError> {
     let path = path.as_ref();
-    let bin = key
-        .key_to_bin()
-        .map_err(|source| KeyFileError::InvalidKey {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    std::fs::write(path, bin).map_err(|source| KeyFileError::Io {
+    std::fs::write(path, key.key_to_bin()).map_err(|source| KeyFileError::Io {
         path: path.to_path_buf(),
         source,
     })

@@ -85,6 +85,15 @@ pub enum KeyKind {
 }
 
 impl KeyKind {
+    /// py-ipv8's "very-low" (sect163k1; bootstrap servers).
+    pub const VERY_LOW: KeyKind = KeyKind::Ec(EcCurve::Sect163k1);
+    /// py-ipv8's "low" (sect233k1).
+    pub const LOW: KeyKind = KeyKind::Ec(EcCurve::Sect233k1);
+    /// py-ipv8's "medium" (sect409k1; the docs' examples).
+    pub const MEDIUM: KeyKind = KeyKind::Ec(EcCurve::Sect409k1);
+    /// py-ipv8's "high" (sect571k1).
+    pub const HIGH: KeyKind = KeyKind::Ec(EcCurve::Sect571k1);
+
     /// Every kind py-ipv8 3.2.1 can generate, in its `_CURVES` order.
     pub const ALL: [KeyKind; 5] = [
         KeyKind::Ec(EcCurve::Sect163k1),

@@ -126,19 +126,22 @@ impl LibNaclPublicKey {
     }
 }
 
-/// A LibNaCL private key (`LibNaCLSK:` bin): an X25519 secret and an Ed25519 seed.
-#[derive(Clone)]
-pub struct LibNaclPrivateKey {
+struct PrivateInner {
     x25519_secret: [u8; 32],
     signing: SigningKey,
     public: LibNaclPublicKey,
 }
 
+/// A LibNaCL private key (`LibNaCLSK:` bin): an X25519 secret and an Ed25519 seed.
+/// Cheap to clone (shared).
+#[derive(Clone)]
+pub struct LibNaclPrivateKey(Arc<PrivateInner>);
+
 impl std::fmt::Debug for LibNaclPrivateKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print secrets.
         f.debug_struct("LibNaclPrivateKey")
-            .field("public", &self.public)
+            .field("public", &self.0.public)
             .finish_non_exhaustive()
     }
 }
@@ -161,11 +164,11 @@ impl LibNaclPrivateKey {
             x25519: *x_public.as_bytes(),
             verifying,
         }));
-        LibNaclPrivateKey {
+        LibNaclPrivateKey(Arc::new(PrivateInner {
             x25519_secret,
             signing,
             public,
-        }
+        }))
     }
 
     /// Generates a key from the caller's RNG: 32 bytes of X25519 secret, then 32 bytes
@@ -188,34 +191,34 @@ impl LibNaclPrivateKey {
     pub fn key_to_bin(&self) -> [u8; BIN_LENGTH] {
         let mut bin = [0u8; BIN_LENGTH];
         bin[..10].copy_from_slice(PRIVATE_PREFIX);
-        bin[10..42].copy_from_slice(&self.x25519_secret);
-        bin[42..].copy_from_slice(self.signing.as_bytes());
+        bin[10..42].copy_from_slice(&self.0.x25519_secret);
+        bin[42..].copy_from_slice(self.0.signing.as_bytes());
         bin
     }
 
     /// The public half.
     pub fn public_key(&self) -> &LibNaclPublicKey {
-        &self.public
+        &self.0.public
     }
 
     /// The raw X25519 secret key.
     pub fn x25519_secret(&self) -> &[u8; 32] {
-        &self.x25519_secret
+        &self.0.x25519_secret
     }
 
     /// The Ed25519 seed.
     pub fn ed25519_seed(&self) -> &[u8; 32] {
-        self.signing.as_bytes()
+        self.0.signing.as_bytes()
     }
 
     /// Deterministic Ed25519 signature (64 bytes) over `msg`.
     pub fn sign(&self, msg: &[u8]) -> [u8; SIGNATURE_LENGTH] {
-        self.signing.sign(msg).to_bytes()
+        self.0.signing.sign(msg).to_bytes()
     }
 
     /// py-ipv8's `PrivateKey.diffie_hellman`: libsodium `crypto_box_beforenm` of our
     /// X25519 secret and the peer's X25519 public key (spec §17).
     pub fn diffie_hellman(&self, peer_x25519_public: &[u8; 32]) -> Result<[u8; 32], CryptoError> {
-        crypto_box_beforenm(&self.x25519_secret, peer_x25519_public)
+        crypto_box_beforenm(&self.0.x25519_secret, peer_x25519_public)
     }
 }

@@ -277,6 +277,11 @@ impl Network {
         }
     }
 
+    /// Replace the services advertised by the peer with `key`.
+    pub fn set_services(&mut self, key: &KeyBin, services: Vec<ServiceId>) {
+        self.services_per_peer.insert(key.clone(), services);
+    }
+
     /// Services advertised by the peer with `key`.
     pub fn services_for_peer(&self, key: &KeyBin) -> &[ServiceId] {
         self.services_per_peer

@@ -29,6 +29,11 @@ pub struct Node {
     next_tick: Option<Instant>,
     running: bool,
     pending: VecDeque<Outgoing>,
+    /// Overrides the LAN address estimate at start (None: the endpoint's address).
+    pub estimated_lan: Option<SocketAddr>,
+    /// Start with the WAN estimate = the endpoint's address instead of py-ipv8's
+    /// `0.0.0.0:0` (spec §6.8; py-ipv8's own simulations set it so).
+    pub wan_from_endpoint: bool,
 }
 
 impl Node {
@@ -41,6 +46,8 @@ impl Node {
             next_tick: None,
             running: false,
             pending: VecDeque::new(),
+            estimated_lan: None,
+            wan_from_endpoint: false,
         }
     }
 
@@ -122,8 +129,14 @@ impl Node {
                 s.lan_ips.push(local_address.ip());
             }
         }
+        let lan = self.estimated_lan.unwrap_or(local_address);
+        let wan = if self.wan_from_endpoint {
+            local_address
+        } else {
+            crate::discovery::NULL_ADDRESS
+        };
         for o in &mut self.overlays {
-            o.start(local_address);
+            o.start(lan, wan);
         }
         self.running = true;
         self.next_tick = Some(now);
@@ -157,8 +170,11 @@ impl Node {
         }
         let result = match wire::packet_prefix(data) {
             None => Err(DropReason::NoHeader),
-            Some(prefix) => match self.overlays.iter_mut().find(|o| o.prefix() == prefix) {
-                Some(o) => o.on_packet(source, data),
+            Some(prefix) => match self.overlays.iter().position(|o| o.prefix() == prefix) {
+                Some(i) => match self.overlays.get_mut(i) {
+                    Some(o) => o.on_packet(source, data),
+                    None => Err(DropReason::UnknownCommunity),
+                },
                 None => match wire::parse_beacon(data) {
                     Some(p) => {
                         let mut seen = false;
@@ -172,7 +188,10 @@ impl Node {
                             Err(DropReason::UnknownCommunity)
                         }
                     }
-                    None => Err(DropReason::UnknownCommunity),
+                    None => match self.overlays.iter_mut().find(|o| o.accepts_any_prefix()) {
+                        Some(o) => o.on_packet(source, data),
+                        None => Err(DropReason::UnknownCommunity),
+                    },
                 },
             },
         };

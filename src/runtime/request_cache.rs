@@ -489,6 +489,23 @@ impl<C: 'static> RequestCache<C> {
         n
     }
 
+    /// [`run_due`](Self::run_due) for a request cache that does not live inside its
+    /// owner (so `on_timeout` cannot reach it).
+    pub fn run_due_detached(&mut self, owner: &mut C, now: Instant) -> usize {
+        let mut n = 0;
+        while let Some((_, slot)) = self.timers.pop_due(now) {
+            let Some(mut entry) = self.remove_entry(slot) else {
+                continue;
+            };
+            entry.cache.on_timeout(owner, now);
+            for f in &entry.futures {
+                f.time_out();
+            }
+            n += 1;
+        }
+        n
+    }
+
     /// Removes every cache without calling `on_timeout`, cancelling their timeouts
     /// and futures. Adding stays possible.
     pub fn clear(&mut self) {

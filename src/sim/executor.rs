@@ -13,18 +13,18 @@
 //! propagates out of the `run_*` call, like the loop re-raising exceptions.
 
 use super::clock::SimClock;
-use super::queue::{Event, EventId, EventQueue};
+use super::queue::{Datagram, Event, EventId, EventQueue};
 use crate::runtime::{Duration, Instant};
 use async_executor::{LocalExecutor, Task};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::rc::{Rc, Weak};
 
-/// Something the executor hands numbered tokens to (the simulated network uses it to
-/// deliver packets without allocating a closure per packet).
+/// Something the executor hands due datagrams to (the simulated network delivers
+/// packets this way, without allocating a closure per packet).
 pub(crate) trait EventHandler {
-    /// The event carrying `token` came due; `now()` is already its time.
-    fn fire(&self, token: u64);
+    /// `datagram` arrived; `now()` is already its arrival time.
+    fn fire(&self, datagram: Datagram);
 }
 
 /// Why a `run_*` call returned.
@@ -185,7 +185,7 @@ impl Sim {
             Event::Wake(Some(w)) => w.wake(),
             Event::Wake(None) => {}
             Event::Call(f) => f(),
-            Event::Handler { handler, token } => {
+            Event::Deliver { handler, datagram } => {
                 let h = self
                     .core
                     .handlers
@@ -193,7 +193,7 @@ impl Sim {
                     .get(handler as usize)
                     .and_then(Weak::upgrade);
                 if let Some(h) = h {
-                    h.fire(token);
+                    h.fire(datagram);
                 }
             }
         }
@@ -221,9 +221,7 @@ impl Sim {
                 return Some(RunOutcome::EventCapReached);
             }
             let next = self.core.queue.borrow_mut().pop_due(limit);
-            let Some((at, event)) = next else {
-                return None;
-            };
+            let (at, event) = next?;
             self.fire(at, event);
             fired += 1;
             self.run_tasks();

@@ -54,6 +54,10 @@ pub struct TestBase {
     seed: u64,
     /// Upper bound of virtual time `deliver_messages` may run.
     pub deliver_timeout: Duration,
+    /// LAN estimate of nodes added from now on (None: their endpoint address).
+    pub estimated_lan: Option<SocketAddr>,
+    /// Nodes added from now on start with WAN estimate = their endpoint address.
+    pub wan_from_endpoint: bool,
 }
 
 impl TestBase {
@@ -68,6 +72,8 @@ impl TestBase {
             keys: Rc::new(RefCell::new(KeyCache::new(4096))),
             seed,
             deliver_timeout: Duration::from_secs(10),
+            estimated_lan: None,
+            wan_from_endpoint: false,
         }
     }
 
@@ -104,17 +110,28 @@ impl TestBase {
         &mut self,
         make: impl FnOnce(CommunitySettings) -> (C, Vec<Walker<C>>),
     ) -> usize {
+        self.add_node_with_key(KeyKind::Curve25519, make)
+    }
+
+    /// Like [`add_node_with`](Self::add_node_with) with a key of the given kind (a
+    /// bootstrap server uses "very-low").
+    pub fn add_node_with_key<C: Community>(
+        &mut self,
+        kind: KeyKind,
+        make: impl FnOnce(CommunitySettings) -> (C, Vec<Walker<C>>),
+    ) -> usize {
         let i = self.nodes.len() as u64;
         let mut key_rng = ChaCha20Rng::seed_from_u64(derive_u64(self.seed, i, "key"));
         let key = Rc::new(
-            PrivateKey::generate(KeyKind::Curve25519, &mut key_rng)
-                .expect("curve25519 key generation cannot fail"),
+            PrivateKey::generate(kind, &mut key_rng).expect("key generation from a seeded RNG"),
         );
         let rng = ChaCha8Rng::seed_from_u64(derive_u64(self.seed, i, "node"));
         let shared = Rc::new(RefCell::new(NodeContext::new(rng, self.keys.clone())));
         let (community, walkers) = make(CommunitySettings::new(shared.clone(), key.clone()));
         let mut node = Node::new(shared, DEFAULT_WALKER_INTERVAL);
         node.add_overlay(community, walkers);
+        node.estimated_lan = self.estimated_lan;
+        node.wan_from_endpoint = self.wan_from_endpoint;
         let node = Rc::new(RefCell::new(node));
         let endpoint = self.net.new_endpoint();
         let ep: Rc<dyn Endpoint> = Rc::new(endpoint.clone());

@@ -23,7 +23,7 @@
 use super::endpoint::{ListenerSet, SimulatedEndpoint};
 use super::executor::{EventHandler, Sim};
 use super::latency::{HostId, LatencyModel, ZeroLatency};
-use super::queue::Event;
+use super::queue::{Datagram, Event};
 use super::seeds::{network_rng, SimRng};
 use super::stats::{DropReason, EndpointStats, NetStats};
 use rand::Rng;
@@ -49,6 +49,9 @@ pub type GroupId = u32;
 pub type DomainId = u32;
 
 struct Host {
+    /// The first endpoint and its port, inline: the common one-socket case resolves
+    /// an address with a single look-up.
+    first: Option<(u32, u16)>,
     endpoints: Vec<u32>,
     group: GroupId,
     domain: Option<DomainId>,
@@ -63,18 +66,10 @@ pub(crate) struct EpState {
     pub(crate) stats: EndpointStats,
 }
 
-struct Flight {
-    to: u32,
-    epoch: u32,
-    from: u32,
-    data: Vec<u8>,
-}
-
 pub(crate) struct NetState {
     hosts: Vec<Host>,
     pub(crate) endpoints: Vec<EpState>,
-    flights: Vec<Option<Flight>>,
-    free_flights: Vec<u32>,
+    in_flight: usize,
     model: Box<dyn LatencyModel>,
     rng: SimRng,
     loss: f64,
@@ -107,6 +102,11 @@ impl NetState {
         };
         let h = u32::from(ip).checked_sub(HOST_BASE + 1)?;
         let host = self.hosts.get(h as usize)?;
+        match host.first {
+            Some((e, port)) if port == to.port() => return Some(e),
+            None => return None,
+            Some(_) => {}
+        }
         host.endpoints
             .iter()
             .copied()
@@ -144,6 +144,7 @@ impl NetCore {
         }
         let epoch = dest.epoch;
         let (hf, ht) = (st.endpoints[from as usize].host, dest.host);
+        let from_port = st.endpoints[from as usize].port;
         if st.partitioned(hf, ht) {
             st.stats.drop(DropReason::Partition);
             return;
@@ -157,28 +158,20 @@ impl NetCore {
             st.stats.drop(DropReason::Loss);
             return;
         };
-        let flight = Flight {
+        let datagram = Datagram {
             to,
             epoch,
-            from,
+            from_host: hf,
+            from_port,
             data,
         };
-        let token = match st.free_flights.pop() {
-            Some(t) => {
-                st.flights[t as usize] = Some(flight);
-                t
-            }
-            None => {
-                st.flights.push(Some(flight));
-                (st.flights.len() - 1) as u32
-            }
-        };
+        st.in_flight += 1;
         let at = self.sim.now() + delay;
         self.sim.push(
             at,
-            Event::Handler {
+            Event::Deliver {
                 handler: self.handler.get(),
-                token: u64::from(token),
+                datagram,
             },
         );
     }
@@ -239,20 +232,16 @@ impl NetCore {
 }
 
 impl EventHandler for NetCore {
-    fn fire(&self, token: u64) {
+    fn fire(&self, f: Datagram) {
         let (listeners, source, data, to, epoch) = {
             let mut st = self.state.borrow_mut();
-            let Some(f) = st.flights.get_mut(token as usize).and_then(Option::take) else {
-                return;
-            };
-            st.free_flights.push(token as u32);
+            st.in_flight -= 1;
             let dest = &st.endpoints[f.to as usize];
             if !dest.open || dest.epoch != f.epoch {
                 st.stats.drop(DropReason::Closed);
                 return;
             }
-            let (hf, ht) = (st.endpoints[f.from as usize].host, dest.host);
-            if st.partitioned(hf, ht) {
+            if st.partitioned(f.from_host, dest.host) {
                 st.stats.drop(DropReason::Partition);
                 return;
             }
@@ -263,7 +252,7 @@ impl EventHandler for NetCore {
             dest.stats.packets_received += 1;
             dest.stats.bytes_received += len;
             let listeners = Rc::clone(&dest.listeners);
-            let source = st.address_of(f.from);
+            let source = SocketAddr::new(IpAddr::V4(host_ip(f.from_host)), f.from_port);
             (listeners, source, f.data, f.to, f.epoch)
         };
         // No borrow is held here: listeners may send, add listeners, close, schedule.
@@ -285,8 +274,7 @@ impl SimNetwork {
             state: RefCell::new(NetState {
                 hosts: Vec::new(),
                 endpoints: Vec::new(),
-                flights: Vec::new(),
-                free_flights: Vec::new(),
+                in_flight: 0,
                 model: Box::new(ZeroLatency),
                 rng: network_rng(seed),
                 loss: 0.0,
@@ -330,6 +318,7 @@ impl SimNetwork {
         let id = u32::try_from(st.hosts.len()).unwrap_or(u32::MAX);
         assert!(id < MAX_HOSTS, "too many simulated hosts");
         st.hosts.push(Host {
+            first: None,
             endpoints: Vec::new(),
             group: 0,
             domain: None,
@@ -388,6 +377,9 @@ impl SimNetwork {
             stats: EndpointStats::default(),
         });
         st.hosts[h].endpoints.push(id);
+        if st.hosts[h].first.is_none() {
+            st.hosts[h].first = Some((id, port));
+        }
         if let Some(d) = st.hosts[h].domain {
             st.domains.entry(d).or_default().push(id);
         }
@@ -491,8 +483,7 @@ impl SimNetwork {
 
     /// Datagrams currently in flight.
     pub fn in_flight(&self) -> usize {
-        let st = self.core.state.borrow();
-        st.flights.len() - st.free_flights.len()
+        self.core.state.borrow().in_flight
     }
 
     /// Number of endpoints.

@@ -24,8 +24,23 @@ pub(crate) enum Event {
     Wake(Option<Waker>),
     /// Run a callback.
     Call(Box<dyn FnOnce()>),
-    /// Hand `token` to registered handler number `handler` (the network's deliveries).
-    Handler { handler: u32, token: u64 },
+    /// Hand a datagram to registered handler number `handler` (the network). Stored
+    /// inline so an arrival costs no extra allocation or look-up.
+    Deliver { handler: u32, datagram: Datagram },
+}
+
+/// A datagram in flight (see `network.rs`).
+pub(crate) struct Datagram {
+    /// Destination endpoint index.
+    pub(crate) to: u32,
+    /// The destination's open-epoch at send time.
+    pub(crate) epoch: u32,
+    /// Sender host index.
+    pub(crate) from_host: u32,
+    /// Sender port.
+    pub(crate) from_port: u16,
+    /// Payload.
+    pub(crate) data: Vec<u8>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
