@@ -446,3 +446,48 @@ fn timeline_events_are_applied_and_reproducible() {
         let _ = std::fs::remove_dir_all(d);
     }
 }
+
+/// A DiscoveryCommunity group with RandomWalk, RandomChurn and PeriodicSimilarity
+/// walkers next to a plain community: both overlays are sampled, and the discovery
+/// messages are counted by type.
+#[test]
+fn discovery_community_group_runs() {
+    let text = r#"
+name = "disc"
+seed = 3
+duration = 40.0
+sample_interval = 2.0
+[bootstrap]
+servers = 2
+[[group]]
+name = "d"
+count = 15
+community = "DiscoveryCommunity"
+[[group.walker]]
+strategy = "RandomWalk"
+target = 8
+[[group.walker]]
+strategy = "RandomChurn"
+target = -1
+ping_interval = 5.0
+[[group.walker]]
+strategy = "PeriodicSimilarity"
+target = -1
+[[group]]
+name = "p"
+count = 10
+"#;
+    let out = tmp("disc");
+    run_text(text, 3, &out);
+    let m = read_metrics(&out.join("metrics.csv")).unwrap();
+    assert_eq!(m.overlays(), vec!["DiscoveryCommunity", "test"]);
+    let last = |o: &str, c: &str| m.series(o, c).unwrap().last().unwrap().1;
+    assert_eq!(last("DiscoveryCommunity", "peers_online"), 15.0);
+    assert_eq!(last("test", "peers_online"), 10.0);
+    assert!(last("DiscoveryCommunity", "verified_mean") > 2.0);
+    assert!(last("test", "verified_mean") > 2.0);
+    assert!(last("DiscoveryCommunity", "sent:similarity-request") > 0.0);
+    assert!(last("DiscoveryCommunity", "sent:ping") > 0.0);
+    assert_eq!(last("test", "sent:similarity-request"), 0.0);
+    let _ = std::fs::remove_dir_all(&out);
+}

@@ -27,7 +27,9 @@ use crate::community::{
     Community, CommunityBase, CommunitySettings, KeyCache, NodeContext, Walker,
 };
 use crate::crypto::{KeyKind, PrivateKey};
-use crate::discovery::{EdgeWalk, RandomWalk, NULL_ADDRESS};
+use crate::discovery::{
+    DiscoveryCommunity, EdgeWalk, PeriodicSimilarity, RandomChurn, RandomWalk, NULL_ADDRESS,
+};
 use crate::endpoint::Endpoint;
 use crate::node::driver::Driver;
 use crate::node::Node;
@@ -437,6 +439,9 @@ impl World {
         let mut group_overlay = Vec::new();
         for g in &f.groups {
             let id = match &g.community_id {
+                _ if g.community == DISCOVERY_COMMUNITY => {
+                    crate::community::payload::DISCOVERY_COMMUNITY_ID
+                }
                 Some(h) => {
                     let mut id = [0u8; 20];
                     hex::decode_to_slice(h, &mut id)
@@ -652,12 +657,17 @@ impl World {
         let shared = Rc::new(RefCell::new(NodeContext::new(rng, self.keys.clone())));
         let mut settings = CommunitySettings::new(shared.clone(), slot.key.clone());
         settings.max_peers = g.max_peers;
-        // DiscoveryCommunity is rejected by validation until it lands in this tree; it
-        // will get its own arm here (with RandomChurn / PeriodicSimilarity walkers).
-        let community = PlainCommunity::new(self.overlays[slot.overlay].id, settings);
-        let walkers = walkers_of(g).iter().map(make_walker).collect();
         let node = Node::new(shared, Duration::from_secs_f64(g.walker_interval));
-        let Some(driver) = self.start_node(slot, node, community, walkers, g) else {
+        let driver = if g.community == DISCOVERY_COMMUNITY {
+            let community = DiscoveryCommunity::new(settings);
+            let walkers = walkers_of(g).iter().map(make_discovery_walker).collect();
+            self.start_node(slot, node, community, walkers, g)
+        } else {
+            let community = PlainCommunity::new(self.overlays[slot.overlay].id, settings);
+            let walkers = walkers_of(g).iter().map(make_walker).collect();
+            self.start_node(slot, node, community, walkers, g)
+        };
+        let Some(driver) = driver else {
             return;
         };
         slot.driver = Some(driver);
@@ -891,7 +901,8 @@ fn make_walker<C: crate::discovery::WalkOverlay + 'static>(w: &WalkerSpec) -> Wa
             ),
             w.target,
         ),
-        // RandomChurn / PeriodicSimilarity are rejected by validation (DiscoveryCommunity only).
+        // RandomChurn / PeriodicSimilarity are rejected by validation for plain
+        // communities (see make_discovery_walker).
         _ => Walker::new(
             RandomWalk::new(
                 w.timeout.unwrap_or(3.0),
@@ -910,4 +921,21 @@ pub fn check(scenario: &Scenario, seed: u64) -> Result<(), ScenarioError> {
     let w = World::build(scenario, seed)?;
     w.sim.shutdown();
     Ok(())
+}
+
+fn make_discovery_walker(w: &WalkerSpec) -> Walker<DiscoveryCommunity> {
+    let n = |v: Option<i64>, d: usize| v.map_or(d, |x| x.max(0) as usize);
+    match w.strategy {
+        StrategyKind::RandomChurn => Walker::new(
+            RandomChurn::new(
+                n(w.sample_size, 8),
+                w.ping_interval.unwrap_or(10.0),
+                w.inactive_time.unwrap_or(27.5),
+                w.drop_time.unwrap_or(57.5),
+            ),
+            w.target,
+        ),
+        StrategyKind::PeriodicSimilarity => Walker::new(PeriodicSimilarity::new(), w.target),
+        _ => make_walker(w),
+    }
 }

@@ -426,11 +426,11 @@ fn group(f: &ScenarioFile, src: &Source, i: usize, g: &GroupSpec) -> R {
             "\"DiscoveryCommunity\" or a name for a plain test community",
         ));
     }
-    if g.community == DISCOVERY_COMMUNITY {
+    if g.community == DISCOVERY_COMMUNITY && g.community_id.is_some() {
         return Err(src.error(
-            &k("community"),
-            "DiscoveryCommunity is not available in this build yet (src/discovery/community.rs has not landed)",
-            "use a plain test community, e.g. community = \"test\"",
+            &k("community_id"),
+            "DiscoveryCommunity has a fixed community id",
+            "remove community_id (or name a plain test community)",
         ));
     }
     if let Some(id) = &g.community_id {
@@ -487,7 +487,12 @@ fn group(f: &ScenarioFile, src: &Source, i: usize, g: &GroupSpec) -> R {
         ));
     }
     for (w, spec) in g.walkers.iter().flatten().enumerate() {
-        walker(src, &format!("group.{i}.walker.{w}"), spec)?;
+        walker(
+            src,
+            &format!("group.{i}.walker.{w}"),
+            spec,
+            g.community == DISCOVERY_COMMUNITY,
+        )?;
     }
     for (b, spec) in g.bootstrappers.iter().flatten().enumerate() {
         let bk = |s: &str| format!("group.{i}.bootstrapper.{b}.{s}");
@@ -523,7 +528,7 @@ fn group(f: &ScenarioFile, src: &Source, i: usize, g: &GroupSpec) -> R {
     Ok(())
 }
 
-fn walker(src: &Source, key: &str, w: &WalkerSpec) -> R {
+fn walker(src: &Source, key: &str, w: &WalkerSpec, discovery: bool) -> R {
     let k = |s: &str| format!("{key}.{s}");
     if w.target < -1 {
         return Err(src.error(
@@ -553,20 +558,28 @@ fn walker(src: &Source, key: &str, w: &WalkerSpec) -> R {
         not_for(src, &k("inactive_time"), &w.inactive_time, &why)?;
         not_for(src, &k("drop_time"), &w.drop_time, &why)?;
     }
-    if matches!(
-        w.strategy,
-        StrategyKind::RandomChurn | StrategyKind::PeriodicSimilarity
-    ) {
+    if !discovery
+        && matches!(
+            w.strategy,
+            StrategyKind::RandomChurn | StrategyKind::PeriodicSimilarity
+        )
+    {
         return Err(src.error(
             &k("strategy"),
             format!(
-                "{:?} runs on DiscoveryCommunity only, which is not available in this build yet",
+                "{:?} runs on DiscoveryCommunity only (it needs its ping/similarity messages)",
                 w.strategy
             ),
-            "use RandomWalk or EdgeWalk",
+            "set the group's community = \"DiscoveryCommunity\", or use RandomWalk / EdgeWalk",
         ));
     }
+    if let Some(v) = w.sample_size {
+        non_negative_int(src, &k("sample_size"), v, "a count")?;
+    }
     for (name, v) in [
+        ("ping_interval", w.ping_interval),
+        ("inactive_time", w.inactive_time),
+        ("drop_time", w.drop_time),
         ("timeout", w.timeout),
         ("target_interval", w.target_interval),
         ("edge_timeout", w.edge_timeout),
