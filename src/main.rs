@@ -17,6 +17,33 @@ struct Cli {
 enum Command {
     /// Print the version and the available subcommands.
     Info,
+    /// Run a scenario: results/<name>/<seed>/{metrics.csv, peers.csv, summary.json,
+    /// convergence.svg, convergence.png}.
+    Run {
+        /// The scenario file (TOML; keys in scenarios/README.md).
+        scenario: PathBuf,
+        /// Run only this seed (default: the file's `seed` / `seeds`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output directory (default results/<name>/<seed>; with several seeds,
+        /// DIR/<seed>).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Override a key of the file, e.g. --set duration=20 --set group.0.count=50.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        /// Do not draw convergence.svg/png.
+        #[arg(long)]
+        no_plot: bool,
+    },
+    /// Check a scenario file without running it.
+    Validate {
+        /// The scenario file.
+        scenario: PathBuf,
+        /// Overrides, as for `run`.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+    },
     /// Plot one metric of several runs on one chart (e.g. RandomWalk vs EdgeWalk).
     ///
     /// Each RESULTS_DIR is a seed directory (results/<scenario>/<seed>/, holding
@@ -55,10 +82,37 @@ fn main() -> ExitCode {
     match cli.command {
         None | Some(Command::Info) => {
             println!("ipv8sim {}", ipv8sim::VERSION);
-            println!(
-                "subcommands: info, plot (more arrive with the scenario and live-peer issues)"
-            );
+            println!("subcommands: info, run, validate, plot");
             ExitCode::SUCCESS
+        }
+        Some(Command::Run {
+            scenario,
+            seed,
+            out,
+            set,
+            no_plot,
+        }) => cli_run(&scenario, seed, out, &set, !no_plot),
+        Some(Command::Validate { scenario, set }) => {
+            let checked = ipv8sim::sim::scenario::Scenario::load(&scenario, &set).and_then(|s| {
+                let seed = s.seeds().first().copied().unwrap_or(1);
+                ipv8sim::sim::scenario::build::check(&s, seed).map(|()| s)
+            });
+            match checked {
+                Ok(s) => {
+                    println!(
+                        "{}: ok ({} groups, {} events, seeds {:?})",
+                        scenario.display(),
+                        s.file.groups.len(),
+                        s.file.events.len(),
+                        s.seeds()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Some(Command::Plot {
             dirs,
@@ -88,5 +142,101 @@ fn main() -> ExitCode {
                 }
             }
         }
+    }
+}
+
+/// `ipv8sim run`.
+fn cli_run(
+    path: &std::path::Path,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    set: &[String],
+    plot: bool,
+) -> ExitCode {
+    use ipv8sim::sim::scenario::{run, Scenario};
+    let scenario = match Scenario::load(path, set) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let seeds = match seed {
+        Some(s) => vec![s],
+        None => scenario.seeds(),
+    };
+    for s in &seeds {
+        let dir = match (&out, seeds.len()) {
+            (Some(d), 1) => d.clone(),
+            (Some(d), _) => d.join(s.to_string()),
+            (None, _) => PathBuf::from("results")
+                .join(&scenario.file.name)
+                .join(s.to_string()),
+        };
+        let mut opts = run::RunOptions::new(&dir);
+        opts.plot = plot;
+        let bar = progress::bar(&scenario.file.name, *s);
+        if let Some(b) = &bar {
+            opts.progress = Some(progress::reporter(b.clone()));
+        }
+        let result = run::run(&scenario, *s, &opts);
+        if let Some(b) = bar {
+            b.finish_and_clear();
+        }
+        match result {
+            Ok(o) => println!(
+                "{} seed {}: {} peers, {} events, {} packets, {:.2} s wall -> {}",
+                scenario.file.name,
+                s,
+                o.summary.peers,
+                o.summary.events,
+                o.summary.packets_sent,
+                o.summary.wall_time_s,
+                o.out_dir.display()
+            ),
+            Err(e) => {
+                eprintln!("error: {e} (seed {s})");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// The progress bar (hidden when stderr is not a terminal).
+mod progress {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    use ipv8sim::runtime::Clock;
+    use ipv8sim::sim::scenario::run::Progress;
+    use std::io::IsTerminal;
+
+    pub fn bar(name: &str, seed: u64) -> Option<ProgressBar> {
+        if !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let b = ProgressBar::with_draw_target(Some(1000), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{prefix} [{bar:30}] {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        b.set_style(style);
+        b.set_prefix(format!("{name} seed {seed}"));
+        Some(b)
+    }
+
+    pub fn reporter(b: ProgressBar) -> Box<dyn Fn(&Progress)> {
+        let wall = ipv8sim::runtime::RealClock::new();
+        Box::new(move |p: &Progress| {
+            let w = wall.now().as_secs_f64();
+            let end = p.end.as_secs_f64().max(1e-9);
+            b.set_position((p.sim_time.as_secs_f64() / end * 1000.0) as u64);
+            b.set_message(format!(
+                "sim {:.1}/{:.0} s | wall {:.1} s | {:.0} events/s | {} peers online",
+                p.sim_time.as_secs_f64(),
+                end,
+                w,
+                p.events as f64 / w.max(1e-9),
+                p.online
+            ));
+        })
     }
 }

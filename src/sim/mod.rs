@@ -46,6 +46,7 @@ pub mod latency;
 pub mod matrix;
 pub mod network;
 mod queue;
+pub mod scenario;
 pub mod seeds;
 pub mod stats;
 pub mod topology;

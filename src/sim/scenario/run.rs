@@ -1,0 +1,220 @@
+//! [`run`]: build a scenario for one seed, run it to the end in virtual time, and
+//! write `metrics.csv`, `peers.csv`, `summary.json` and the convergence plot.
+//!
+//! `metrics.csv`, `peers.csv` and everything in `summary.json` except `wall_time_s`
+//! and `peak_memory_kb` are pure functions of the scenario and the seed. Wall time is
+//! read from [`RealClock`] (the one sanctioned wall clock) and never reaches the
+//! simulation.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::build::World;
+use super::metrics::{metrics_header, peer_line, PEERS_HEADER};
+use super::{Scenario, ScenarioError};
+use crate::runtime::{Clock, Instant, RealClock};
+
+/// Why a run failed after validation.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Building the world failed (a file named by the scenario is bad).
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// An output file could not be written.
+    #[error("{path}: cannot write: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// The plot could not be drawn.
+    #[error("plot: {0}")]
+    Plot(#[from] crate::report::ReportError),
+}
+
+/// Progress of a running simulation (for progress bars).
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    /// Virtual time reached.
+    pub sim_time: Instant,
+    /// Virtual end time.
+    pub end: Instant,
+    /// Events processed so far.
+    pub events: u64,
+    /// Peers online.
+    pub online: usize,
+}
+
+/// A progress callback.
+pub type ProgressFn = Box<dyn Fn(&Progress)>;
+
+/// How to run.
+pub struct RunOptions {
+    /// Output directory (created).
+    pub out_dir: PathBuf,
+    /// Draw `convergence.svg`/`.png`.
+    pub plot: bool,
+    /// Called after every sample interval of virtual time.
+    pub progress: Option<ProgressFn>,
+}
+
+impl RunOptions {
+    /// Write to `out_dir`, with the plot, without progress reports.
+    pub fn new(out_dir: impl Into<PathBuf>) -> Self {
+        RunOptions {
+            out_dir: out_dir.into(),
+            plot: true,
+            progress: None,
+        }
+    }
+}
+
+/// `summary.json`.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    /// Scenario name.
+    pub scenario: String,
+    /// The seed of this run.
+    pub seed: u64,
+    /// ipv8sim version.
+    pub version: String,
+    /// Virtual seconds simulated.
+    pub duration_s: f64,
+    /// Peers (all groups; bootstrap servers not included).
+    pub peers: usize,
+    /// Bootstrap servers.
+    pub bootstrap_servers: usize,
+    /// Executor events processed.
+    pub events: u64,
+    /// Datagrams handed to the network (all hosts, servers included).
+    pub packets_sent: u64,
+    /// Datagrams delivered.
+    pub packets_delivered: u64,
+    /// Datagrams dropped by the network.
+    pub packets_dropped: u64,
+    /// Signatures made by peers.
+    pub signatures_made: u64,
+    /// Signatures verified by peers.
+    pub signatures_verified: u64,
+    /// Wall-clock seconds of build + run (not reproducible).
+    pub wall_time_s: f64,
+    /// Peak resident memory of the process, kB (VmHWM; not reproducible).
+    pub peak_memory_kb: Option<u64>,
+    /// The scenario as run (defaults filled, overrides applied).
+    pub scenario_file: super::ScenarioFile,
+}
+
+/// What a run produced.
+#[derive(Debug)]
+pub struct RunOutput {
+    /// The output directory.
+    pub out_dir: PathBuf,
+    /// The summary.
+    pub summary: Summary,
+}
+
+/// Peak resident set size of this process, kB (Linux `VmHWM`).
+pub fn peak_memory_kb() -> Option<u64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn write(path: &Path, data: &[u8]) -> Result<(), RunError> {
+    let mut f = std::fs::File::create(path).map_err(|source| RunError::Write {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    f.write_all(data).map_err(|source| RunError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Run `scenario` with `seed` and write the results into `opts.out_dir`.
+pub fn run(scenario: &Scenario, seed: u64, opts: &RunOptions) -> Result<RunOutput, RunError> {
+    let wall = RealClock::new();
+    let world = World::build(scenario, seed)?;
+    let end = Instant::from_nanos((scenario.file.duration * 1e9).round() as u64);
+    let step = Instant::from_nanos((scenario.file.sample_interval * 1e9).round() as u64)
+        .as_nanos()
+        .max(1);
+    let mut t = 0u64;
+    loop {
+        t = t.saturating_add(step).min(end.as_nanos());
+        world.sim.run_until(Instant::from_nanos(t));
+        if let Some(p) = &opts.progress {
+            p(&Progress {
+                sim_time: world.sim.now(),
+                end,
+                events: world.sim.events_processed(),
+                online: world.online(),
+            });
+        }
+        if t >= end.as_nanos() {
+            break;
+        }
+    }
+
+    std::fs::create_dir_all(&opts.out_dir).map_err(|source| RunError::Write {
+        path: opts.out_dir.clone(),
+        source,
+    })?;
+    let mut metrics = metrics_header();
+    for row in world.samples.borrow().iter() {
+        metrics.push_str(&row.to_csv());
+    }
+    write(&opts.out_dir.join("metrics.csv"), metrics.as_bytes())?;
+
+    let mut peers_csv = String::from(PEERS_HEADER);
+    let (mut signs, mut verifies) = (0u64, 0u64);
+    {
+        let peers = world.peers.borrow();
+        for (i, p) in peers.iter().enumerate() {
+            let live = p.live.borrow();
+            signs += live.past.signs;
+            verifies += live.past.verifies;
+            let degree = p.driver.as_ref().map(|d| {
+                let n = d.node().borrow();
+                let st = n.stats();
+                signs += st.signs;
+                verifies += st.verifies;
+                n.overlays().first().map_or(0, |o| o.peer_count())
+            });
+            peers_csv.push_str(&peer_line(i, &world.group_names[p.group], &live, degree));
+        }
+    }
+    write(&opts.out_dir.join("peers.csv"), peers_csv.as_bytes())?;
+
+    let net = world.net.stats();
+    let summary = Summary {
+        scenario: scenario.file.name.clone(),
+        seed,
+        version: crate::VERSION.to_string(),
+        duration_s: scenario.file.duration,
+        peers: world.peers.borrow().len(),
+        bootstrap_servers: world.servers.len(),
+        events: world.sim.events_processed(),
+        packets_sent: net.sent_packets,
+        packets_delivered: net.delivered_packets,
+        packets_dropped: net.dropped_total(),
+        signatures_made: signs,
+        signatures_verified: verifies,
+        wall_time_s: wall.now().as_secs_f64(),
+        peak_memory_kb: peak_memory_kb(),
+        scenario_file: scenario.file.clone(),
+    };
+    world.sim.shutdown();
+    let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
+    write(&opts.out_dir.join("summary.json"), json.as_bytes())?;
+    if opts.plot {
+        crate::report::plot::convergence(&opts.out_dir)?;
+    }
+    Ok(RunOutput {
+        out_dir: opts.out_dir.clone(),
+        summary,
+    })
+}
