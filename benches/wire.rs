@@ -79,12 +79,18 @@ fn bench(c: &mut Criterion) {
     });
 
     // Real Ed25519: sign the request, and verify a signed one (parse + decode + verify).
-    let key = PrivateKey::generate(KeyKind::Curve25519, &mut rand_chacha::ChaCha20Rng::seed_from_u64(1)).unwrap();
+    let key = PrivateKey::generate(
+        KeyKind::Curve25519,
+        &mut rand_chacha::ChaCha20Rng::seed_from_u64(1),
+    )
+    .unwrap();
     let public = key.public_key();
     let key_bin = public.key_to_bin().to_vec();
     c.bench_function("intro_request_old/pack+sign", |b| {
         b.iter(|| {
-            wire::pack_signed(&prefix, 246, &key_bin, Some(42), black_box(&req), |d| key.sign(d))
+            wire::pack_signed(&prefix, 246, &key_bin, Some(42), black_box(&req), |d| {
+                key.sign(d)
+            })
         })
     });
     let signed = wire::pack_signed(&prefix, 246, &key_bin, Some(42), &req, |d| key.sign(d));

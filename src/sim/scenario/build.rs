@@ -495,6 +495,9 @@ impl World {
             let server = BootstrapServer::new(CommunitySettings::new(shared.clone(), key));
             let mut node = Node::new(shared, crate::node::DEFAULT_WALKER_INTERVAL);
             node.add_overlay(server, Vec::new());
+            // py-ipv8's simulation setup (see `start_node`), servers included.
+            node.estimated_lan = Some(NULL_ADDRESS);
+            node.wan_from_endpoint = true;
             let node = Rc::new(RefCell::new(node));
             let ep = net.new_endpoint();
             server_addrs.push(ep.wan_address());
@@ -700,6 +703,13 @@ impl World {
             community.base_mut().bootstrappers.push(boot);
         }
         node.add_overlay(community, walkers);
+        // py-ipv8's own simulations (../shared/reference): my_estimated_lan = 0.0.0.0:0,
+        // my_estimated_wan = the endpoint's address, from the very first message. Every
+        // node's LAN address is then 0.0.0.0:0, which py-ipv8's Network treats as a
+        // known address: a bootstrap server's liveness ping makes it a verified peer
+        // (spec §7 add_verified_peer; measured as the reference's slow growth after 10 s).
+        node.estimated_lan = Some(NULL_ADDRESS);
+        node.wan_from_endpoint = true;
         let node = Rc::new(RefCell::new(node));
         let ep = CountingEndpoint::new(
             slot.endpoint.clone(),
@@ -711,12 +721,6 @@ impl World {
         let clock: Rc<dyn Clock> = Rc::new(self.sim.clock());
         let driver = Driver::new(node.clone(), Rc::new(ep), clock);
         driver.start().ok()?;
-        // The docs' setup: my_estimated_lan = 0.0.0.0:0, my_estimated_wan = the
-        // endpoint's address.
-        if let Some(c) = node.borrow_mut().overlay_at_mut::<C>(0) {
-            c.base_mut().my_estimated_lan = NULL_ADDRESS;
-            c.base_mut().my_estimated_wan = slot.endpoint.wan_address();
-        }
         self.sim.spawn(driver.clone().run()).detach();
         Some(driver)
     }
