@@ -154,7 +154,9 @@ fn control_channel() -> mpsc::Receiver<Control> {
     rx
 }
 
-fn live_result(r: Result<ipv8sim::node::live::ExitReason, ipv8sim::node::live::LiveError>) -> ExitCode {
+fn live_result(
+    r: Result<ipv8sim::node::live::ExitReason, ipv8sim::node::live::LiveError>,
+) -> ExitCode {
     match r {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {

@@ -22,6 +22,12 @@ const WAIT: Duration = Duration::from_secs(20);
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
 
+/// Wall-clock time: these tests run real processes on the real network.
+#[allow(clippy::disallowed_methods)]
+fn now() -> Instant {
+    Instant::now()
+}
+
 fn interop_dir() -> PathBuf {
     Path::new(MANIFEST).join("tests/interop")
 }
@@ -123,9 +129,9 @@ impl Proc {
         if let Some(v) = self.seen.iter().find(|v| pred(v)) {
             return v.clone();
         }
-        let deadline = Instant::now() + WAIT;
+        let deadline = now() + WAIT;
         loop {
-            let left = deadline.saturating_duration_since(Instant::now());
+            let left = deadline.saturating_duration_since(now());
             match self.events.recv_timeout(left) {
                 Ok(v) => {
                     self.seen.push(v.clone());
@@ -149,31 +155,24 @@ impl Proc {
 
     /// Wait for the next event named `event` after the ones already seen.
     fn next_event(&mut self, event: &str) -> Value {
-        let skip = self.seen.len();
-        let v = {
-            let seen_before = skip;
-            let mut found = None;
-            let deadline = Instant::now() + WAIT;
-            while found.is_none() {
-                let left = deadline.saturating_duration_since(Instant::now());
-                match self.events.recv_timeout(left) {
-                    Ok(v) => {
-                        self.seen.push(v.clone());
-                        if v["event"] == event {
-                            found = Some(v);
-                        }
+        let deadline = now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(now());
+            match self.events.recv_timeout(left) {
+                Ok(v) => {
+                    self.seen.push(v.clone());
+                    if v["event"] == event {
+                        return v;
                     }
-                    Err(_) => panic!(
-                        "{}: no new {event} event within {WAIT:?} (after {seen_before} events)\nevents: {:#?}\nstderr:\n{}",
-                        self.name,
-                        self.seen,
-                        self.stderr.lock().unwrap()
-                    ),
                 }
+                Err(_) => panic!(
+                    "{}: no new {event} event within {WAIT:?}\nevents: {:#?}\nstderr:\n{}",
+                    self.name,
+                    self.seen,
+                    self.stderr.lock().unwrap()
+                ),
             }
-            found.unwrap()
-        };
-        v
+        }
     }
 
     fn ready(&mut self) -> Value {
@@ -242,7 +241,13 @@ fn our_node(name: &str, config: &Path, extra: &[String]) -> Proc {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ipv8sim"));
     cmd.arg("node")
         .arg(config)
-        .args(["--pin-address", "127.0.0.1", "--json", "--status-interval", "1"])
+        .args([
+            "--pin-address",
+            "127.0.0.1",
+            "--json",
+            "--status-interval",
+            "1",
+        ])
         .args(["--duration", &PROCESS_LIMIT_S.to_string()])
         .args(extra);
     Proc::spawn(name, cmd)
@@ -300,7 +305,7 @@ fn our_node_and_py_peer_find_each_other() {
     let py_key = s(&p["public_key"]);
     let py_port = p["port"].as_u64().unwrap();
     let config = node_config("find_each_other", &[]);
-    let started = Instant::now();
+    let started = now();
     let mut node = our_node(
         "our-node",
         &config,
@@ -321,7 +326,7 @@ fn our_node_and_py_peer_find_each_other() {
     assert_eq!(found["overlay"], "InteropCommunity");
     // The py-ipv8 peer lists us among its verified peers (its own get_peers()).
     let our_port = ready["port"].as_u64().unwrap();
-    let deadline = Instant::now() + WAIT;
+    let deadline = now() + WAIT;
     loop {
         peer.send("peers");
         let list = peer.next_event("peers");
@@ -335,10 +340,7 @@ fn our_node_and_py_peer_find_each_other() {
             assert_eq!(e["address"], serde_json::json!(["127.0.0.1", our_port]));
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "py-ipv8 never listed our node: {list}"
-        );
+        assert!(now() < deadline, "py-ipv8 never listed our node: {list}");
         std::thread::sleep(Duration::from_millis(200));
     }
     quit_cleanly(&mut node);
@@ -371,7 +373,11 @@ fn our_tracker_bootstraps_two_py_peers() {
     }
     let tkey = s(&t["public_key"]);
     for p in [&a, &b] {
-        assert!(!p.seen.iter().any(is_peer(&tkey)), "{}: tracker is a peer", p.name);
+        assert!(
+            !p.seen.iter().any(is_peer(&tkey)),
+            "{}: tracker is a peer",
+            p.name
+        );
     }
     tracker.send("quit");
     let exit = tracker.wait_for("exit", |v| v["event"] == "exit");
@@ -399,7 +405,10 @@ fn py_tracker_bootstraps_our_node() {
     let ready = node.ready();
     let our_key = s(&ready["public_key"]);
     let found = node.wait_for("peer event for A", is_peer(&ka));
-    assert_eq!(found["address"], serde_json::json!(["127.0.0.1", ra["port"]]));
+    assert_eq!(
+        found["address"],
+        serde_json::json!(["127.0.0.1", ra["port"]])
+    );
     tracker.wait_for("our request", |v| {
         v["event"] == "request"
             && v["public_key"] == our_key.as_str()

@@ -145,10 +145,7 @@ impl UdpEndpoint {
                 }
                 let received = {
                     let recv = Box::pin(socket.recv_from(&mut buf));
-                    let closed = Closed {
-                        ep: &ep,
-                        epoch,
-                    };
+                    let closed = Closed { ep: &ep, epoch };
                     match select(recv, closed).await {
                         Either::Left((r, _)) => r,
                         Either::Right(_) => return,

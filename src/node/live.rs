@@ -502,7 +502,12 @@ fn command(
         _ => events.emit(
             "error",
             json!({"error": format!("unknown command {:?}", line.trim())}),
-            || format!("unknown command {:?} (peers, send <hex key>, status, quit)", line.trim()),
+            || {
+                format!(
+                    "unknown command {:?} (peers, send <hex key>, status, quit)",
+                    line.trim()
+                )
+            },
         ),
     }
     false
@@ -521,7 +526,8 @@ fn send_command(key_hex: &str, driver: &Driver, events: &Events) {
     };
     let sent = {
         let node = driver.node().borrow();
-        let Some(c) = (0..node.overlays().len()).find_map(|i| node.overlay_at::<InteropCommunity>(i))
+        let Some(c) =
+            (0..node.overlays().len()).find_map(|i| node.overlay_at::<InteropCommunity>(i))
         else {
             drop(node);
             return error("no InteropCommunity overlay");
@@ -605,7 +611,12 @@ pub fn run_tracker(
             "ready",
             json!({"port": local.port(), "address": addr_json(local), "public_key": key_hex,
                    "mid": hex::encode(key.mid())}),
-            || format!("tracker listening on {local} (sect163k1 key, mid {})", hex::encode(key.mid())),
+            || {
+                format!(
+                    "tracker listening on {local} (sect163k1 key, mid {})",
+                    hex::encode(key.mid())
+                )
+            },
         );
         let start_t = clock.now();
         let mut next_status = start_t + opts.status_interval;
