@@ -1,10 +1,17 @@
 //! `endpoint`: the [`Endpoint`] trait (send datagrams, deliver received ones to
-//! listeners demultiplexed by the 22-byte prefix) and, later, `UdpEndpoint`.
+//! listeners demultiplexed by the 22-byte prefix), [`UdpEndpoint`] (a real UDP socket)
+//! and [`Listeners`] (py-ipv8's listener list for real endpoints).
 //!
 //! Listener semantics follow py-ipv8 (`ipv8/messaging/interfaces/endpoint.py`, spec
 //! §12): a *prefix listener* receives only datagrams whose first 22 bytes equal its
 //! prefix; a *general listener* receives every datagram. Delivery happens only while
 //! the endpoint is open.
+
+pub mod listeners;
+pub mod udp;
+
+pub use listeners::Listeners;
+pub use udp::{UdpEndpoint, UdpStats};
 
 use std::net::SocketAddr;
 use std::rc::Rc;

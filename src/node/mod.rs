@@ -10,6 +10,8 @@
 pub mod builder;
 pub mod config;
 pub mod driver;
+pub mod interop;
+pub mod live;
 pub mod registry;
 
 use crate::community::{
@@ -36,6 +38,9 @@ pub struct Node {
     /// Start with the WAN estimate = the endpoint's address instead of py-ipv8's
     /// `0.0.0.0:0` (spec §6.8; py-ipv8's own simulations set it so).
     pub wan_from_endpoint: bool,
+    /// Overrides the WAN address estimate at start (takes precedence over
+    /// `wan_from_endpoint`; the live peer pins it with `--pin-address`).
+    pub estimated_wan: Option<SocketAddr>,
 }
 
 impl Node {
@@ -50,6 +55,7 @@ impl Node {
             pending: VecDeque::new(),
             estimated_lan: None,
             wan_from_endpoint: false,
+            estimated_wan: None,
         }
     }
 
@@ -132,7 +138,9 @@ impl Node {
             }
         }
         let lan = self.estimated_lan.unwrap_or(local_address);
-        let wan = if self.wan_from_endpoint {
+        let wan = if let Some(wan) = self.estimated_wan {
+            wan
+        } else if self.wan_from_endpoint {
             local_address
         } else {
             crate::discovery::NULL_ADDRESS

@@ -537,7 +537,8 @@ impl Registry {
     }
 
     /// [`Registry::new`] plus the communities this crate implements:
-    /// `DiscoveryCommunity` (with `RandomChurn` and `PeriodicSimilarity`).
+    /// `DiscoveryCommunity` (with `RandomChurn` and `PeriodicSimilarity`),
+    /// `BootstrapServer` and `InteropCommunity` (the py-ipv8 interop tests' overlay).
     pub fn with_defaults() -> Self {
         #[allow(unused_mut)]
         let mut r = Self::new();
@@ -549,6 +550,10 @@ impl Registry {
         .with_ping_strategies();
         r.register_community("BootstrapServer", |settings, _init| {
             Ok(crate::bootstrap::server::BootstrapServer::new(settings))
+        });
+        // The py-ipv8 interop tests' overlay (tests/interop/README.md).
+        r.register_community("InteropCommunity", |settings, _init| {
+            Ok(super::interop::InteropCommunity::new(settings))
         });
         r
     }
