@@ -7,8 +7,10 @@
 //! skipped when it surfaces (its `seq` no longer matches the slot's).
 
 use crate::runtime::Instant;
+use rustc_hash::FxHashMap;
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
 use std::task::Waker;
 
 /// Identifies a scheduled event, for cancellation.
@@ -68,10 +70,55 @@ struct Slot {
     event: Option<Event>,
 }
 
+/// Keys grouped by due time: a min-heap of the distinct due times, and per time a FIFO
+/// of keys. Keys pushed for one time arrive in increasing `seq`, so popping the front
+/// of the earliest time's FIFO yields exactly the `(time, seq)` order of a plain heap —
+/// but a simulation has many events at the same instant (zero latency, walker ticks at
+/// multiples of 0.5 s), and those cost a FIFO push/pop instead of a heap sift.
+#[derive(Default)]
+struct TimeBuckets {
+    times: BinaryHeap<Reverse<u64>>,
+    buckets: FxHashMap<u64, VecDeque<Key>>,
+    pool: Vec<VecDeque<Key>>,
+}
+
+impl TimeBuckets {
+    fn push(&mut self, k: Key) {
+        if let Some(q) = self.buckets.get_mut(&k.time) {
+            q.push_back(k);
+            return;
+        }
+        let mut q = self.pool.pop().unwrap_or_default();
+        q.push_back(k);
+        self.buckets.insert(k.time, q);
+        self.times.push(Reverse(k.time));
+    }
+
+    fn peek(&self) -> Option<&Key> {
+        let t = self.times.peek()?.0;
+        self.buckets.get(&t)?.front()
+    }
+
+    fn pop(&mut self) -> Option<Key> {
+        let t = self.times.peek()?.0;
+        let q = self.buckets.get_mut(&t)?;
+        let k = q.pop_front();
+        if q.is_empty() {
+            self.times.pop();
+            if let Some(q) = self.buckets.remove(&t) {
+                if self.pool.len() < 4096 {
+                    self.pool.push(q);
+                }
+            }
+        }
+        k
+    }
+}
+
 /// Min-queue of events keyed by `(time, seq)`.
 #[derive(Default)]
 pub(crate) struct EventQueue {
-    heap: BinaryHeap<Key>,
+    heap: TimeBuckets,
     slots: Vec<Slot>,
     free: Vec<u32>,
     next_seq: u64,
