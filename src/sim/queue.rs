@@ -7,9 +7,7 @@
 //! skipped when it surfaces (its `seq` no longer matches the slot's).
 
 use crate::runtime::Instant;
-use rustc_hash::FxHashMap;
 use std::cmp::Ordering;
-use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::task::Waker;
 
@@ -70,55 +68,77 @@ struct Slot {
     event: Option<Event>,
 }
 
-/// Keys grouped by due time: a min-heap of the distinct due times, and per time a FIFO
-/// of keys. Keys pushed for one time arrive in increasing `seq`, so popping the front
-/// of the earliest time's FIFO yields exactly the `(time, seq)` order of a plain heap —
-/// but a simulation has many events at the same instant (zero latency, walker ticks at
-/// multiples of 0.5 s), and those cost a FIFO push/pop instead of a heap sift.
+/// How many same-time FIFO lanes [`Lanes`] keeps beside its heap.
+const LANES: usize = 4;
+
+/// A min-queue of keys by `(time, seq)`: a binary heap plus a few FIFO "lanes", each
+/// holding keys of one due time. A key whose time matches a lane's goes to the back of
+/// that lane (its `seq` is larger than every key already there, so each lane stays
+/// sorted); a key for a new time takes a free lane or, if none is free, the heap. `pop`
+/// takes the smallest of the heap's top and the lanes' fronts, so the order is exactly
+/// the `(time, seq)` order of a plain heap. A simulation has many events at one
+/// instant (zero or constant latency, walker ticks at multiples of 0.5 s): those cost a
+/// FIFO push/pop instead of a heap sift, while distinct times cost one heap operation
+/// plus a few comparisons.
 #[derive(Default)]
-struct TimeBuckets {
-    times: BinaryHeap<Reverse<u64>>,
-    buckets: FxHashMap<u64, VecDeque<Key>>,
-    pool: Vec<VecDeque<Key>>,
+struct Lanes {
+    heap: BinaryHeap<Key>,
+    lanes: [VecDeque<Key>; LANES],
 }
 
-impl TimeBuckets {
+impl Lanes {
     fn push(&mut self, k: Key) {
-        if let Some(q) = self.buckets.get_mut(&k.time) {
-            q.push_back(k);
-            return;
+        if let Some(l) = self
+            .lanes
+            .iter_mut()
+            .find(|l| l.front().is_some_and(|f| f.time == k.time))
+        {
+            l.push_back(k);
+        } else if let Some(l) = self.lanes.iter_mut().find(|l| l.is_empty()) {
+            l.push_back(k);
+        } else {
+            self.heap.push(k);
         }
-        let mut q = self.pool.pop().unwrap_or_default();
-        q.push_back(k);
-        self.buckets.insert(k.time, q);
-        self.times.push(Reverse(k.time));
     }
 
-    fn peek(&self) -> Option<&Key> {
-        let t = self.times.peek()?.0;
-        self.buckets.get(&t)?.front()
-    }
-
-    fn pop(&mut self) -> Option<Key> {
-        let t = self.times.peek()?.0;
-        let q = self.buckets.get_mut(&t)?;
-        let k = q.pop_front();
-        if q.is_empty() {
-            self.times.pop();
-            if let Some(q) = self.buckets.remove(&t) {
-                if self.pool.len() < 4096 {
-                    self.pool.push(q);
+    /// Index of the lane holding the smallest front key, if it is smaller than the
+    /// heap's top (`None`: the heap's top is the smallest, or everything is empty).
+    fn best_lane(&self) -> Option<usize> {
+        let mut best: Option<(usize, &Key)> = None;
+        for (i, l) in self.lanes.iter().enumerate() {
+            if let Some(f) = l.front() {
+                // `Key`'s order is reversed (max-heap): greater = earlier.
+                if best.map_or(true, |(_, b)| f > b) {
+                    best = Some((i, f));
                 }
             }
         }
-        k
+        match (best, self.heap.peek()) {
+            (Some((i, f)), Some(h)) if f > h => Some(i),
+            (Some((i, _)), None) => Some(i),
+            _ => None,
+        }
+    }
+
+    fn peek(&self) -> Option<&Key> {
+        match self.best_lane() {
+            Some(i) => self.lanes.get(i)?.front(),
+            None => self.heap.peek(),
+        }
+    }
+
+    fn pop(&mut self) -> Option<Key> {
+        match self.best_lane() {
+            Some(i) => self.lanes.get_mut(i)?.pop_front(),
+            None => self.heap.pop(),
+        }
     }
 }
 
 /// Min-queue of events keyed by `(time, seq)`.
 #[derive(Default)]
 pub(crate) struct EventQueue {
-    heap: TimeBuckets,
+    heap: Lanes,
     slots: Vec<Slot>,
     free: Vec<u32>,
     next_seq: u64,
