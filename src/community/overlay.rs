@@ -31,12 +31,29 @@ impl<C> Walker<C> {
     }
 }
 
+/// A call to make once, right after the overlay started (py-ipv8's configuration
+/// `on_start` entries).
+pub type StartCall<C> = Box<dyn FnOnce(&mut C)>;
+
 /// A community and its walkers.
 pub struct Overlay<C> {
     /// The community.
     pub community: C,
     /// Its walkers, in configuration order.
     pub walkers: Vec<Walker<C>>,
+    /// Calls to make once after `started` (consumed by the first start).
+    pub on_start: Vec<StartCall<C>>,
+}
+
+impl<C> Overlay<C> {
+    /// An overlay with no `on_start` calls.
+    pub fn new(community: C, walkers: Vec<Walker<C>>) -> Self {
+        Overlay {
+            community,
+            walkers,
+            on_start: Vec::new(),
+        }
+    }
 }
 
 /// What the node needs of an overlay, whatever its type.
@@ -115,6 +132,10 @@ impl<C: Community> AnyOverlay for Overlay<C> {
         b.my_estimated_lan = lan;
         b.my_estimated_wan = wan;
         self.community.started();
+        // py-ipv8 `IPv8.start`: endpoint open, then the on_start calls, then the ticker.
+        for call in std::mem::take(&mut self.on_start) {
+            call(&mut self.community);
+        }
     }
 
     fn unload(&mut self) {

@@ -71,7 +71,8 @@ impl Node {
 
     /// Add an overlay with its walkers (in configuration order). Returns its index.
     pub fn add_overlay<C: Community>(&mut self, community: C, walkers: Vec<Walker<C>>) -> usize {
-        self.overlays.push(Box::new(Overlay { community, walkers }));
+        self.overlays
+            .push(Box::new(Overlay::new(community, walkers)));
         self.overlays.len() - 1
     }
 

@@ -23,13 +23,11 @@
 
 use super::config::{ConfigError, InitMap, OverlayConfig};
 use crate::bootstrap::{Bootstrapper, DispersyBootstrapper, UdpBroadcastBootstrapper};
-use crate::community::{AnyOverlay, Community, CommunitySettings, DropReason, Overlay, Walker};
-use crate::discovery::ServiceId;
+use crate::community::{AnyOverlay, Community, CommunitySettings, Overlay, Walker};
 use crate::discovery::{
     DiscoveryStrategy, EdgeWalk, PeriodicSimilarity, PingOverlay, RandomChurn, RandomWalk,
 };
-use crate::runtime::{Duration, Instant};
-use crate::wire::Prefix;
+use crate::runtime::Duration;
 use serde_json::Value;
 use std::any::Any;
 use std::collections::{BTreeMap, BTreeSet};
@@ -257,7 +255,7 @@ pub type BootstrapperCtor = Rc<dyn Fn(&mut InitArgs) -> Result<Box<dyn Bootstrap
 pub type CommunityCtor<C> = Rc<dyn Fn(CommunitySettings, &mut InitArgs) -> Result<C, ConfigError>>;
 
 /// A prepared `on_start` call, run on the community once the node has started.
-pub type StartCall<C> = Box<dyn FnOnce(&mut C)>;
+pub use crate::community::overlay::StartCall;
 
 /// Turns the arguments of an `on_start` row (after the method name; the `&str` is the
 /// row's path for errors) into a [`StartCall`].
@@ -424,12 +422,11 @@ impl<C: Community> AnyEntry for CommunityEntry<C> {
             calls.push(parse(args, &rpath)?);
         }
         community.base_mut().bootstrappers.extend(bootstrappers);
-        let inner = Overlay { community, walkers };
-        if calls.is_empty() {
-            Ok(Box::new(inner))
-        } else {
-            Ok(Box::new(StartingOverlay { inner, calls }))
-        }
+        Ok(Box::new(Overlay {
+            community,
+            walkers,
+            on_start: calls,
+        }))
     }
 
     fn has_strategy(&self, name: &str) -> bool {
@@ -438,64 +435,6 @@ impl<C: Community> AnyEntry for CommunityEntry<C> {
 
     fn as_any_mut(&mut self) -> &mut dyn Any {
         self
-    }
-}
-
-/// An overlay with `on_start` calls still to make (run after the overlay started).
-struct StartingOverlay<C> {
-    inner: Overlay<C>,
-    calls: Vec<StartCall<C>>,
-}
-
-impl<C: Community> AnyOverlay for StartingOverlay<C> {
-    fn prefix(&self) -> &Prefix {
-        self.inner.prefix()
-    }
-    fn community_id(&self) -> &ServiceId {
-        self.inner.community_id()
-    }
-    fn accepts_any_prefix(&self) -> bool {
-        self.inner.accepts_any_prefix()
-    }
-    fn on_packet(&mut self, src: SocketAddr, data: &[u8]) -> Result<(), DropReason> {
-        self.inner.on_packet(src, data)
-    }
-    fn tick(&mut self) {
-        self.inner.tick()
-    }
-    fn poll_timeout(&self) -> Option<Instant> {
-        self.inner.poll_timeout()
-    }
-    fn handle_timeout(&mut self, now: Instant) {
-        self.inner.handle_timeout(now)
-    }
-    fn start(&mut self, lan: SocketAddr, wan: SocketAddr) {
-        self.inner.start(lan, wan);
-        // py-ipv8 `IPv8.start`: endpoint open, then the on_start calls, then the ticker.
-        for call in std::mem::take(&mut self.calls) {
-            call(&mut self.inner.community);
-        }
-    }
-    fn unload(&mut self) {
-        self.inner.unload()
-    }
-    fn walk_to(&mut self, address: SocketAddr) {
-        self.inner.walk_to(address)
-    }
-    fn on_beacon(&mut self, source: SocketAddr) {
-        self.inner.on_beacon(source)
-    }
-    fn peer_count(&self) -> usize {
-        self.inner.peer_count()
-    }
-    fn target_peers(&self) -> Option<i64> {
-        self.inner.target_peers()
-    }
-    fn as_any(&self) -> &dyn Any {
-        self.inner.as_any()
-    }
-    fn as_any_mut(&mut self) -> &mut dyn Any {
-        self.inner.as_any_mut()
     }
 }
 
