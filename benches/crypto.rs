@@ -34,7 +34,27 @@ fn bench_kind(c: &mut Criterion, label: &str, kind: KeyKind) {
     });
 }
 
+/// ed25519-dalek itself, to separate the library's cost from ours.
+fn bench_dalek(c: &mut Criterion) {
+    use ed25519_dalek::{Signer, SigningKey};
+    let key = SigningKey::from_bytes(&[9u8; 32]);
+    let public = key.verifying_key();
+    let msg = message();
+    let sig = key.sign(&msg);
+    c.bench_function("ed25519-dalek/sign_200B", |b| {
+        b.iter(|| key.sign(black_box(&msg)))
+    });
+    c.bench_function("ed25519-dalek/verify_200B", |b| {
+        b.iter(|| public.verify_strict(black_box(&msg), black_box(&sig)))
+    });
+    c.bench_function("ed25519-dalek/verify_cofactorless_200B", |b| {
+        use ed25519_dalek::Verifier;
+        b.iter(|| public.verify(black_box(&msg), black_box(&sig)))
+    });
+}
+
 fn crypto(c: &mut Criterion) {
+    bench_dalek(c);
     bench_kind(c, "ed25519", KeyKind::Curve25519);
     bench_kind(
         c,
