@@ -39,6 +39,10 @@ enum Command {
         /// Do not draw convergence.svg/png.
         #[arg(long)]
         no_plot: bool,
+        /// Do not measure this machine's sign/verify cost for the crypto floor
+        /// (summary.json `crypto_floor`; the measurement takes ~0.1 s per key kind).
+        #[arg(long)]
+        no_floor: bool,
     },
     /// Check a scenario file without running it.
     Validate {
@@ -207,7 +211,8 @@ fn main() -> ExitCode {
             out,
             set,
             no_plot,
-        }) => cli_run(&scenario, seed, out, &set, !no_plot),
+            no_floor,
+        }) => cli_run(&scenario, seed, out, &set, !no_plot, !no_floor),
         Some(Command::Validate { scenario, set }) => {
             let checked = ipv8sim::sim::scenario::Scenario::load(&scenario, &set).and_then(|s| {
                 let seed = s.seeds().first().copied().unwrap_or(1);
@@ -316,6 +321,7 @@ fn cli_run(
     out: Option<PathBuf>,
     set: &[String],
     plot: bool,
+    floor: bool,
 ) -> ExitCode {
     use ipv8sim::sim::scenario::{run, Scenario};
     let scenario = match Scenario::load(path, set) {
@@ -339,6 +345,7 @@ fn cli_run(
         };
         let mut opts = run::RunOptions::new(&dir);
         opts.plot = plot;
+        opts.floor = floor;
         let bar = progress::bar(&scenario.file.name, *s);
         if let Some(b) = &bar {
             opts.progress = Some(progress::reporter(b.clone()));
@@ -348,16 +355,25 @@ fn cli_run(
             b.finish_and_clear();
         }
         match result {
-            Ok(o) => println!(
-                "{} seed {}: {} peers, {} events, {} packets, {:.2} s wall -> {}",
-                scenario.file.name,
-                s,
-                o.summary.peers,
-                o.summary.events,
-                o.summary.packets_sent,
-                o.summary.wall_time_s,
-                o.out_dir.display()
-            ),
+            Ok(o) => {
+                let floor = o.summary.crypto_floor.as_ref().map_or(String::new(), |f| {
+                    format!(
+                        " (simulation {:.2} s; crypto floor {:.2} s, wall/floor {:.2})",
+                        o.summary.run_wall_s, f.floor_s, f.wall_over_floor
+                    )
+                });
+                println!(
+                    "{} seed {}: {} peers, {} events, {} packets, {:.2} s wall{} -> {}",
+                    scenario.file.name,
+                    s,
+                    o.summary.peers,
+                    o.summary.events,
+                    o.summary.packets_sent,
+                    o.summary.wall_time_s,
+                    floor,
+                    o.out_dir.display()
+                )
+            }
             Err(e) => {
                 eprintln!("error: {e} (seed {s})");
                 return ExitCode::FAILURE;

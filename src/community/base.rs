@@ -223,8 +223,13 @@ impl<C> CommunityBase<C> {
 
     /// Sign `data` with our key (counted).
     pub fn sign(&self, data: &[u8]) -> Vec<u8> {
-        self.shared.borrow_mut().stats.signs += 1;
-        self.key.sign(data)
+        let keys = {
+            let mut s = self.shared.borrow_mut();
+            s.stats.signs += 1;
+            s.keys.clone()
+        };
+        let sig = keys.borrow_mut().sign(&self.key, data);
+        sig
     }
 }
 
@@ -475,8 +480,15 @@ pub trait CommunityExt: Community {
         // py-ipv8 unpacks before verifying; either failure drops the message.
         let payload: P = wire::decode_exact(parts.payload)?;
         let valid = {
-            shared.borrow_mut().stats.verifies += 1;
-            public_key.verify(parts.signature, parts.signed_data)
+            let keys = {
+                let mut s = shared.borrow_mut();
+                s.stats.verifies += 1;
+                s.keys.clone()
+            };
+            let ok = keys
+                .borrow_mut()
+                .verify(&public_key, parts.signature, parts.signed_data);
+            ok
         };
         if !valid {
             return Err(DropReason::BadSignature);

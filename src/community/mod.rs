@@ -12,6 +12,6 @@ pub use base::{
     Community, CommunityBase, CommunityError, CommunityExt, CommunitySettings, Handler,
     HandlerOutput, DEFAULT_MAX_PEERS,
 };
-pub use context::{DropReason, KeyCache, NodeContext, NodeStats, Outgoing, Shared};
+pub use context::{CryptoCounts, DropReason, KeyCache, NodeContext, NodeStats, Outgoing, Shared};
 pub use intro::{IntroductionRequest, IntroductionResponse};
 pub use overlay::{AnyOverlay, Overlay, Walker};

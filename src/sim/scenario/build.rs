@@ -362,6 +362,11 @@ fn weights(
 }
 
 impl World {
+    /// Signatures made and verified so far by every host, per key kind.
+    pub fn crypto_counts(&self) -> crate::community::CryptoCounts {
+        self.keys.borrow().counts()
+    }
+
     /// Build the network, servers, peers and schedule for `seed`.
     pub fn build(scenario: &Scenario, seed: u64) -> Result<Rc<World>, ScenarioError> {
         let f = &scenario.file;

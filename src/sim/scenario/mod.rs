@@ -9,6 +9,7 @@
 //! | [`validate`] | semantic checks before anything runs |
 //! | [`build`] | network, latency model, peers and the schedule from a scenario + seed |
 //! | [`metrics`] | message classification, counting endpoint, samples, `metrics.csv`/`peers.csv` |
+//! | [`floor`] | the crypto floor: signatures × measured cost, and `wall / floor` |
 //! | [`run`] | [`run::run`]: build, run with sampling, write the results |
 //!
 //! ```no_run
@@ -22,6 +23,7 @@
 //! The format is documented key by key in `scenarios/README.md`.
 
 pub mod build;
+pub mod floor;
 pub mod format;
 pub mod metrics;
 pub mod run;

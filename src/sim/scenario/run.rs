@@ -59,6 +59,9 @@ pub struct RunOptions {
     pub plot: bool,
     /// Called after every sample interval of virtual time.
     pub progress: Option<ProgressFn>,
+    /// Measure this machine's sign/verify cost after the run and report the crypto
+    /// floor (`crypto_floor` in `summary.json`; ≈ 0.1 s per key kind used).
+    pub floor: bool,
 }
 
 impl RunOptions {
@@ -68,6 +71,7 @@ impl RunOptions {
             out_dir: out_dir.into(),
             plot: true,
             progress: None,
+            floor: false,
         }
     }
 }
@@ -99,12 +103,45 @@ pub struct Summary {
     pub signatures_made: u64,
     /// Signatures verified by peers.
     pub signatures_verified: u64,
+    /// Signatures made and verified per key kind, all hosts (servers included).
+    pub crypto: Vec<KindCount>,
     /// Wall-clock seconds of build + run (not reproducible).
     pub wall_time_s: f64,
+    /// Wall-clock seconds of building the world (keys, hosts; not reproducible).
+    pub build_wall_s: f64,
+    /// Wall-clock seconds of the simulation itself (not reproducible).
+    pub run_wall_s: f64,
+    /// Events per wall second of the simulation (not reproducible).
+    pub events_per_s: f64,
+    /// The crypto floor of this run on this machine, if measured (not reproducible;
+    /// see [`super::floor`]).
+    pub crypto_floor: Option<CryptoFloor>,
     /// Peak resident memory of the process, kB (VmHWM; not reproducible).
     pub peak_memory_kb: Option<u64>,
     /// The scenario as run (defaults filled, overrides applied).
     pub scenario_file: super::ScenarioFile,
+}
+
+/// Signatures of one key kind.
+#[derive(Clone, Debug, Serialize)]
+pub struct KindCount {
+    /// py-ipv8 name of the key kind.
+    pub kind: String,
+    /// Signatures made.
+    pub signs: u64,
+    /// Signatures verified.
+    pub verifies: u64,
+}
+
+/// `summary.json`'s `crypto_floor`.
+#[derive(Clone, Debug, Serialize)]
+pub struct CryptoFloor {
+    /// Per key kind: counts, measured µs per operation, seconds.
+    pub kinds: Vec<super::floor::KindFloor>,
+    /// Σ floors, seconds.
+    pub floor_s: f64,
+    /// `run_wall_s / floor_s`.
+    pub wall_over_floor: f64,
 }
 
 /// What a run produced.
@@ -138,6 +175,7 @@ fn write(path: &Path, data: &[u8]) -> Result<(), RunError> {
 pub fn run(scenario: &Scenario, seed: u64, opts: &RunOptions) -> Result<RunOutput, RunError> {
     let wall = RealClock::new();
     let world = World::build(scenario, seed)?;
+    let built = wall.now();
     let end = Instant::from_nanos((scenario.file.duration * 1e9).round() as u64);
     let step = Instant::from_nanos((scenario.file.sample_interval * 1e9).round() as u64)
         .as_nanos()
@@ -159,6 +197,7 @@ pub fn run(scenario: &Scenario, seed: u64, opts: &RunOptions) -> Result<RunOutpu
         }
     }
 
+    let ran = wall.now();
     std::fs::create_dir_all(&opts.out_dir).map_err(|source| RunError::Write {
         path: opts.out_dir.clone(),
         source,
@@ -190,6 +229,21 @@ pub fn run(scenario: &Scenario, seed: u64, opts: &RunOptions) -> Result<RunOutpu
     write(&opts.out_dir.join("peers.csv"), peers_csv.as_bytes())?;
 
     let net = world.net.stats();
+    let counts = world.crypto_counts();
+    let run_wall_s = (ran.as_nanos() - built.as_nanos()) as f64 * 1e-9;
+    let crypto_floor = opts.floor.then(|| {
+        let kinds = super::floor::floor(&counts);
+        let floor_s: f64 = kinds.iter().map(|k| k.floor_s).sum();
+        CryptoFloor {
+            kinds,
+            floor_s,
+            wall_over_floor: if floor_s > 0.0 {
+                run_wall_s / floor_s
+            } else {
+                0.0
+            },
+        }
+    });
     let summary = Summary {
         scenario: scenario.file.name.clone(),
         seed,
@@ -203,7 +257,20 @@ pub fn run(scenario: &Scenario, seed: u64, opts: &RunOptions) -> Result<RunOutpu
         packets_dropped: net.dropped_total(),
         signatures_made: signs,
         signatures_verified: verifies,
-        wall_time_s: wall.now().as_secs_f64(),
+        crypto: counts
+            .kinds_used()
+            .into_iter()
+            .map(|k| KindCount {
+                kind: k.name().to_string(),
+                signs: counts.signs_of(k),
+                verifies: counts.verifies_of(k),
+            })
+            .collect(),
+        wall_time_s: ran.as_secs_f64(),
+        build_wall_s: built.as_secs_f64(),
+        run_wall_s,
+        events_per_s: world.sim.events_processed() as f64 / run_wall_s.max(1e-9),
+        crypto_floor,
         peak_memory_kb: peak_memory_kb(),
         scenario_file: scenario.file.clone(),
     };
