@@ -83,6 +83,17 @@ enum Command {
         #[arg(long, conflicts_with_all = ["metric", "references", "out"])]
         convergence: bool,
     },
+    /// Cost growth of several runs: print the Markdown table of benches/README.md
+    /// (peers, events/s, peak RSS, crypto floor, wall/floor, µs per peer per simulated
+    /// second) and draw wall time against peers on log–log axes.
+    Scaling {
+        /// Run directories (holding summary.json) or summary.json files.
+        #[arg(required = true, value_name = "RUN")]
+        runs: Vec<PathBuf>,
+        /// Output plot, .svg or .png (repeatable; default results/scaling.svg).
+        #[arg(long, value_name = "FILE")]
+        out: Vec<PathBuf>,
+    },
     /// Run one live IPv8 peer on a real UDP socket from a py-ipv8 configuration file
     /// (.json or .toml). Logs each new verified peer and, periodically, the peer
     /// counts. Commands on stdin: `peers`, `send <hex public key>`, `status`, `quit`.
@@ -202,7 +213,7 @@ fn main() -> ExitCode {
     match cli.command {
         None | Some(Command::Info) => {
             println!("ipv8sim {}", ipv8sim::VERSION);
-            println!("subcommands: run, validate, plot, node, tracker, info (see --help)");
+            println!("subcommands: run, validate, plot, scaling, node, tracker, info (see --help)");
             ExitCode::SUCCESS
         }
         Some(Command::Run {
@@ -213,6 +224,26 @@ fn main() -> ExitCode {
             no_plot,
             no_floor,
         }) => cli_run(&scenario, seed, out, &set, !no_plot, !no_floor),
+        Some(Command::Scaling { runs, out }) => {
+            let outs = if out.is_empty() {
+                vec![PathBuf::from("results/scaling.svg")]
+            } else {
+                out
+            };
+            match ipv8sim::report::scaling::scaling(&runs, &outs) {
+                Ok(table) => {
+                    print!("{table}");
+                    for o in &outs {
+                        eprintln!("wrote {}", o.display());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Some(Command::Validate { scenario, set }) => {
             let checked = ipv8sim::sim::scenario::Scenario::load(&scenario, &set).and_then(|s| {
                 let seed = s.seeds().first().copied().unwrap_or(1);

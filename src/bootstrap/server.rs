@@ -19,7 +19,7 @@ use crate::community::{Community, CommunityBase, CommunityExt, CommunitySettings
 use crate::discovery::{DiscoveryStrategy, Peer, PingOverlay, RandomChurn, ServiceId};
 use crate::runtime::{Duration, NumberCache};
 use crate::wire::{self, msg_id, Prefix};
-use rand::seq::SliceRandom;
+use rand::seq::{IteratorRandom, SliceRandom};
 use rand::Rng;
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -124,13 +124,9 @@ impl BootstrapServer {
             let mut s = shared.borrow_mut();
             s.network.add_verified_peer(peer.clone());
             s.network.discover_services(peer.key_bin(), &[service]);
-            let candidates: Vec<Peer> = s
-                .network
-                .peers_for_service(&service)
-                .into_iter()
-                .filter(|p| p != &peer)
-                .collect();
-            candidates.choose(&mut s.rng).cloned()
+            // py-ipv8: `random.choice` over the other peers serving the service.
+            let s = &mut *s;
+            random_other_peer(&s.network, &mut s.rng, &peer, &service)
         };
         self.requests += 1;
         let packet = create_introduction_response_with_prefix(
@@ -187,6 +183,52 @@ impl BootstrapServer {
             }
         }
     }
+}
+
+/// How many random positions [`random_other_peer`] tries before it scans.
+const REJECTION_TRIES: usize = 64;
+
+/// A uniformly random verified peer other than `requester` serving `service`, or `None`
+/// (py-ipv8's tracker: `random.choice` over that list).
+///
+/// py-ipv8 builds the list on every request, O(known peers); in a join burst a tracker
+/// knows every peer (it prunes to [`MAX_PEERS`] only every [`CHURN_INTERVAL`]), which
+/// makes the burst O(N²). Here: rejection sampling over the known-peer table (O(1)
+/// expected when most known peers are candidates, as on a tracker), falling back to an
+/// exact scan after [`REJECTION_TRIES`] misses. Same distribution (uniform over the
+/// candidates), different RNG use than a list + `choose`.
+fn random_other_peer(
+    net: &crate::discovery::Network,
+    rng: &mut impl Rng,
+    requester: &Peer,
+    service: &ServiceId,
+) -> Option<Peer> {
+    let candidate = |p: &Peer, verified: bool| {
+        verified && p != requester && net.serves_service(p.key_bin(), service)
+    };
+    let len = net.known_len();
+    if len == 0 {
+        return None;
+    }
+    for _ in 0..REJECTION_TRIES {
+        let i = rng.gen_range(0..len);
+        if let Some((p, verified)) = net.known_at(i) {
+            if candidate(p, verified) {
+                return Some(p.clone());
+            }
+        }
+    }
+    let n = (0..len)
+        .filter_map(|i| net.known_at(i))
+        .filter(|(p, v)| candidate(p, *v))
+        .count();
+    (0..n).choose(rng).and_then(|k| {
+        (0..len)
+            .filter_map(|i| net.known_at(i))
+            .filter(|(p, v)| candidate(p, *v))
+            .nth(k)
+            .map(|(p, _)| p.clone())
+    })
 }
 
 impl Community for BootstrapServer {

@@ -305,10 +305,26 @@ impl Network {
             .count()
     }
 
+    /// Whether the peer with this key advertises `service`.
+    pub fn serves_service(&self, key: &KeyBin, service: &ServiceId) -> bool {
+        self.serves(key, service)
+    }
+
     fn serves(&self, key: &KeyBin, service: &ServiceId) -> bool {
         self.services_per_peer
             .get(key)
             .is_some_and(|v| v.contains(service))
+    }
+
+    /// Number of known peers (verified or not; see [`Network::known_at`]).
+    pub fn known_len(&self) -> usize {
+        self.known.len()
+    }
+
+    /// The known peer at position `i` of the key table and whether it is verified
+    /// (positions are `0..known_len()`; O(1), for uniform sampling).
+    pub fn known_at(&self, i: usize) -> Option<(&Peer, bool)> {
+        self.known.get_index(i).map(|(_, k)| (&k.peer, k.verified))
     }
 
     /// All verified peers, in insertion order.
