@@ -133,6 +133,8 @@ pub struct PoolStats {
     pub run_by_workers: u64,
     /// Verifies answered with a worker's result.
     pub results_used: u64,
+    /// Of those, how many had to wait for the worker to finish.
+    pub waited: u64,
     /// Verifies of a queued triple that the main thread did itself (worker not there yet).
     pub taken_inline: u64,
 }
@@ -262,18 +264,21 @@ impl Job {
         self.key.key_to_bin() == key.key_to_bin() && self.msg == msg
     }
 
-    /// The worker's result, waiting if it is being computed; `None` when no worker
-    /// has started it (it is then marked taken and the caller verifies inline).
-    fn take_result(&self) -> Option<bool> {
+    /// The worker's result, waiting if it is being computed (`(result, waited)`);
+    /// `None` when no worker has started it (it is then marked taken and the caller
+    /// verifies inline).
+    fn take_result(&self) -> Option<(bool, bool)> {
         let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut waited = false;
         loop {
             match *s {
-                JobState::Done(ok) => return Some(ok),
+                JobState::Done(ok) => return Some((ok, waited)),
                 JobState::Queued | JobState::Taken => {
                     *s = JobState::Taken;
                     return None;
                 }
                 JobState::Running => {
+                    waited = true;
                     s = self.done.wait(s).unwrap_or_else(PoisonError::into_inner);
                 }
             }
@@ -385,8 +390,9 @@ impl VerifyPool {
             return None;
         }
         match job.take_result() {
-            Some(ok) => {
+            Some((ok, waited)) => {
                 self.stats.results_used += 1;
+                self.stats.waited += u64::from(waited);
                 Some(ok)
             }
             None => {
