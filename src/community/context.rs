@@ -3,15 +3,13 @@
 //! the counters. Overlays hold it as [`Shared`] (`Rc<RefCell<_>>`); a borrow never
 //! outlives one call, so handlers can freely send and query.
 
-use crate::crypto::{KeyKind, PrivateKey, PublicKey};
-use crate::discovery::{KeyBin, Network};
+pub use super::sigservice::{CryptoCounts, KeyCache};
+use crate::discovery::Network;
 use crate::runtime::Instant;
 use rand_chacha::ChaCha8Rng;
-use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::net::{IpAddr, SocketAddr};
 use std::rc::Rc;
-use std::sync::Arc;
 
 /// The node state shared by its overlays.
 pub type Shared = Rc<RefCell<NodeContext>>;
@@ -122,100 +120,6 @@ impl NodeStats {
     /// Dropped datagrams for a reason.
     pub fn drops(&self, reason: DropReason) -> u64 {
         self.drops.get(reason.index()).copied().unwrap_or(0)
-    }
-}
-
-/// Signatures made and verified, per key kind (index = position in [`KeyKind::ALL`]).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct CryptoCounts {
-    /// Signatures made.
-    pub signs: [u64; 5],
-    /// Signatures verified (attempted).
-    pub verifies: [u64; 5],
-}
-
-impl CryptoCounts {
-    fn index(kind: KeyKind) -> usize {
-        KeyKind::ALL.iter().position(|k| *k == kind).unwrap_or(0)
-    }
-
-    /// Signatures made with keys of `kind`.
-    pub fn signs_of(&self, kind: KeyKind) -> u64 {
-        self.signs.get(Self::index(kind)).copied().unwrap_or(0)
-    }
-
-    /// Signatures of keys of `kind` verified.
-    pub fn verifies_of(&self, kind: KeyKind) -> u64 {
-        self.verifies.get(Self::index(kind)).copied().unwrap_or(0)
-    }
-
-    /// The kinds with any signature made or verified, in [`KeyKind::ALL`] order.
-    pub fn kinds_used(&self) -> Vec<KeyKind> {
-        KeyKind::ALL
-            .into_iter()
-            .filter(|k| self.signs_of(*k) + self.verifies_of(*k) > 0)
-            .collect()
-    }
-}
-
-/// The signature service every node of a simulation shares: parsed public keys by key
-/// bin (parsing a key is a pure function of its bytes, so sharing cannot change
-/// behaviour; bounded: cleared when full), and every sign and verify, counted per key
-/// kind for the run's crypto floor.
-#[derive(Default)]
-pub struct KeyCache {
-    map: FxHashMap<KeyBin, PublicKey>,
-    capacity: usize,
-    counts: CryptoCounts,
-}
-
-impl KeyCache {
-    /// A cache holding at most `capacity` keys.
-    pub fn new(capacity: usize) -> Self {
-        KeyCache {
-            map: FxHashMap::default(),
-            capacity: capacity.max(1),
-            counts: CryptoCounts::default(),
-        }
-    }
-
-    /// The parsed key and a shared copy of its bin, parsing on a miss.
-    pub fn get(&mut self, bin: &[u8]) -> Result<(KeyBin, PublicKey), crate::crypto::CryptoError> {
-        if let Some((k, v)) = self.map.get_key_value(bin) {
-            return Ok((k.clone(), v.clone()));
-        }
-        let key = PublicKey::from_bin(bin)?;
-        if self.map.len() >= self.capacity {
-            self.map.clear();
-        }
-        let kb: KeyBin = Arc::from(bin);
-        self.map.insert(kb.clone(), key.clone());
-        Ok((kb, key))
-    }
-
-    /// Sign `data` with `key` (counted).
-    pub fn sign(&mut self, key: &PrivateKey, data: &[u8]) -> Vec<u8> {
-        if let Some(c) = self.counts.signs.get_mut(CryptoCounts::index(key.kind())) {
-            *c += 1;
-        }
-        key.sign(data)
-    }
-
-    /// Verify `signature` over `data` with `key` (counted).
-    pub fn verify(&mut self, key: &PublicKey, signature: &[u8], data: &[u8]) -> bool {
-        if let Some(c) = self
-            .counts
-            .verifies
-            .get_mut(CryptoCounts::index(key.kind()))
-        {
-            *c += 1;
-        }
-        key.verify(signature, data)
-    }
-
-    /// Signatures made and verified so far, per key kind.
-    pub fn counts(&self) -> CryptoCounts {
-        self.counts
     }
 }
 

@@ -7,6 +7,7 @@ pub mod context;
 pub mod intro;
 pub mod overlay;
 pub mod payload;
+pub mod sigservice;
 
 pub use base::{
     Community, CommunityBase, CommunityError, CommunityExt, CommunitySettings, Handler,
@@ -15,3 +16,4 @@ pub use base::{
 pub use context::{CryptoCounts, DropReason, KeyCache, NodeContext, NodeStats, Outgoing, Shared};
 pub use intro::{IntroductionRequest, IntroductionResponse};
 pub use overlay::{AnyOverlay, Overlay, Walker};
+pub use sigservice::{CryptoMode, CryptoOptions, PoolStats};

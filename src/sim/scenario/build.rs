@@ -367,6 +367,21 @@ impl World {
         self.keys.borrow().counts()
     }
 
+    /// The crypto options the world runs with.
+    pub fn crypto_options(&self) -> crate::community::CryptoOptions {
+        self.keys.borrow().options()
+    }
+
+    /// What the verify pool did (`None` without one; not reproducible).
+    pub fn crypto_pool_stats(&self) -> Option<crate::community::PoolStats> {
+        self.keys.borrow().pool_stats()
+    }
+
+    /// Stop the verify pool's threads (also done when the world is dropped).
+    pub fn shutdown_crypto(&self) {
+        self.keys.borrow_mut().shutdown();
+    }
+
     /// Build the network, servers, peers and schedule for `seed`.
     pub fn build(scenario: &Scenario, seed: u64) -> Result<Rc<World>, ScenarioError> {
         let f = &scenario.file;
@@ -435,8 +450,9 @@ impl World {
             hosts,
         )?);
         net.set_loss(f.network.loss);
-        let keys = Rc::new(RefCell::new(KeyCache::new(
+        let keys = Rc::new(RefCell::new(KeyCache::with_options(
             hosts.saturating_mul(2).max(4096),
+            f.crypto_options(),
         )));
 
         // Overlays: one per community name, in order of first mention.

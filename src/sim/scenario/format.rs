@@ -36,6 +36,18 @@ fn default_bootstrap_timeout() -> f64 {
 fn default_time_scale() -> f64 {
     1.0
 }
+fn default_crypto() -> String {
+    "real".to_string()
+}
+fn is_real(s: &str) -> bool {
+    s == "real"
+}
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
 
 /// A whole scenario file.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -54,6 +66,17 @@ pub struct ScenarioFile {
     /// Virtual seconds between metric samples (first sample at t = 0).
     #[serde(default = "default_sample_interval")]
     pub sample_interval: f64,
+    /// Signatures: `"real"` (Ed25519 / ECDSA, default) or `"fast"` (a same-length,
+    /// non-cryptographic stand-in; see [`crate::community::CryptoMode`]).
+    #[serde(default = "default_crypto", skip_serializing_if = "is_real")]
+    pub crypto: String,
+    /// Real crypto: a signature made in the run and verified over the same key and
+    /// bytes is accepted without the curve arithmetic.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub verify_skip: bool,
+    /// Real crypto: worker threads that verify signatures ahead of time (0 = inline).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub verify_threads: i64,
     /// Latency and loss.
     #[serde(default)]
     pub network: NetworkSpec,
@@ -408,6 +431,16 @@ impl GroupSpec {
 }
 
 impl ScenarioFile {
+    /// The crypto options of the run (validated: an unknown `crypto` never gets here;
+    /// it would read as real).
+    pub fn crypto_options(&self) -> crate::community::CryptoOptions {
+        crate::community::CryptoOptions {
+            mode: crate::community::CryptoMode::from_name(&self.crypto).unwrap_or_default(),
+            verify_skip: self.verify_skip,
+            verify_threads: usize::try_from(self.verify_threads).unwrap_or(0),
+        }
+    }
+
     /// The seeds to run (`seed`, else `seeds`, else `[1]`); validated non-negative.
     pub fn seed_list(&self) -> Vec<u64> {
         match (&self.seed, &self.seeds) {

@@ -1,8 +1,11 @@
 //! [`run`]: build a scenario for one seed, run it to the end in virtual time, and
 //! write `metrics.csv`, `peers.csv`, `summary.json` and the convergence plot.
 //!
-//! `metrics.csv`, `peers.csv` and everything in `summary.json` except `wall_time_s`
-//! and `peak_memory_kb` are pure functions of the scenario and the seed. Wall time is
+//! `metrics.csv`, `peers.csv` and everything in `summary.json` except the wall-time
+//! fields, `crypto_floor`, `verify_pool` and `peak_memory_kb` are pure functions of the
+//! scenario and the seed. The crypto options (`crypto`, `verify_skip`,
+//! `verify_threads`) change none of the reproducible outputs except `crypto_mode`,
+//! `crypto[].verifies_skipped` and the scenario echo. Wall time is
 //! read from [`RealClock`] (the one sanctioned wall clock) and never reaches the
 //! simulation.
 
@@ -105,6 +108,14 @@ pub struct Summary {
     pub signatures_verified: u64,
     /// Signatures made and verified per key kind, all hosts (servers included).
     pub crypto: Vec<KindCount>,
+    /// `"real"` or `"fast"` (scenario key `crypto`). In fast mode every count above is
+    /// the same as in real mode, but no real signature was made or checked, so there is
+    /// no `crypto_floor`.
+    pub crypto_mode: String,
+    /// What the verify worker pool did (`verify_threads > 0`; depends on thread
+    /// timing, not reproducible).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verify_pool: Option<crate::community::PoolStats>,
     /// Wall-clock seconds of build + run (not reproducible).
     pub wall_time_s: f64,
     /// Wall-clock seconds of building the world (keys, hosts; not reproducible).
@@ -114,7 +125,7 @@ pub struct Summary {
     /// Events per wall second of the simulation (not reproducible).
     pub events_per_s: f64,
     /// The crypto floor of this run on this machine, if measured (not reproducible;
-    /// see [`super::floor`]).
+    /// see [`super::floor`]). Absent in fast crypto mode.
     pub crypto_floor: Option<CryptoFloor>,
     /// Peak resident memory of the process, kB (VmHWM; not reproducible).
     pub peak_memory_kb: Option<u64>,
@@ -129,8 +140,11 @@ pub struct KindCount {
     pub kind: String,
     /// Signatures made.
     pub signs: u64,
-    /// Signatures verified.
+    /// Signatures verified (attempts; the same with and without verify skip).
     pub verifies: u64,
+    /// Verifies answered by verify skip without the curve arithmetic (included in
+    /// `verifies`).
+    pub verifies_skipped: u64,
 }
 
 /// `summary.json`'s `crypto_floor`.
@@ -231,7 +245,11 @@ pub fn run(scenario: &Scenario, seed: u64, opts: &RunOptions) -> Result<RunOutpu
     let net = world.net.stats();
     let counts = world.crypto_counts();
     let run_wall_s = (ran.as_nanos() - built.as_nanos()) as f64 * 1e-9;
-    let crypto_floor = opts.floor.then(|| {
+    let options = world.crypto_options();
+    let fast = options.mode == crate::community::CryptoMode::Fast;
+    let verify_pool = world.crypto_pool_stats();
+    world.shutdown_crypto();
+    let crypto_floor = (opts.floor && !fast).then(|| {
         let kinds = super::floor::floor(&counts);
         let floor_s: f64 = kinds.iter().map(|k| k.floor_s).sum();
         CryptoFloor {
@@ -264,8 +282,11 @@ pub fn run(scenario: &Scenario, seed: u64, opts: &RunOptions) -> Result<RunOutpu
                 kind: k.name().to_string(),
                 signs: counts.signs_of(k),
                 verifies: counts.verifies_of(k),
+                verifies_skipped: counts.skipped_of(k),
             })
             .collect(),
+        crypto_mode: options.mode.name().to_string(),
+        verify_pool,
         wall_time_s: ran.as_secs_f64(),
         build_wall_s: built.as_secs_f64(),
         run_wall_s,

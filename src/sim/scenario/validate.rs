@@ -50,6 +50,50 @@ fn not_for<T>(src: &Source, key: &str, v: &Option<T>, why: &str) -> R {
     Ok(())
 }
 
+/// Most verify worker threads a scenario may ask for.
+pub const MAX_VERIFY_THREADS: i64 = 64;
+
+/// `crypto`, `verify_skip`, `verify_threads`.
+fn crypto(f: &ScenarioFile, src: &Source) -> R {
+    let Some(mode) = crate::community::CryptoMode::from_name(&f.crypto) else {
+        return Err(src.error(
+            "crypto",
+            format!("unknown crypto mode `{}`", f.crypto),
+            "one of: real (Ed25519/ECDSA, default), fast (same-length stand-in, no security)",
+        ));
+    };
+    if !(0..=MAX_VERIFY_THREADS).contains(&f.verify_threads) {
+        return Err(src.error(
+            "verify_threads",
+            format!(
+                "must be in 0..={MAX_VERIFY_THREADS}, got {}",
+                f.verify_threads
+            ),
+            "0 = verify inline; about one per spare core, e.g. 2",
+        ));
+    }
+    if mode == crate::community::CryptoMode::Fast && (f.verify_skip || f.verify_threads > 0) {
+        let key = if f.verify_skip {
+            "verify_skip"
+        } else {
+            "verify_threads"
+        };
+        return Err(src.error(
+            key,
+            "applies to crypto = \"real\" only (fast signatures cost nothing to check)",
+            "remove the key, or use crypto = \"real\"",
+        ));
+    }
+    if f.verify_skip && f.verify_threads > 0 {
+        return Err(src.error(
+            "verify_threads",
+            "cannot be combined with verify_skip = true (every honest verify is skipped, the pool would only burn a core)",
+            "keep one: verify_skip = true, or verify_threads = N",
+        ));
+    }
+    Ok(())
+}
+
 /// Validate the whole scenario.
 pub fn validate(f: &ScenarioFile, src: &Source) -> R {
     if f.name.is_empty()
@@ -113,6 +157,7 @@ pub fn validate(f: &ScenarioFile, src: &Source) -> R {
             "make it at most `duration`",
         ));
     }
+    crypto(f, src)?;
     probability(src, "network.loss", f.network.loss)?;
     latency(src, "network.latency", &f.network.latency)?;
     non_negative_int(
