@@ -54,9 +54,13 @@ fn out_dir(name: &str) -> PathBuf {
 }
 
 fn run_script(python: &Path, out: &Path, extra: &[&str]) -> Output {
+    run_script_for(python, out, "10", extra)
+}
+
+fn run_script_for(python: &Path, out: &Path, duration: &str, extra: &[&str]) -> Output {
     Command::new("python3")
         .arg(script())
-        .args(["--peers", "20", "--seeds", "1", "--duration", "10"])
+        .args(["--peers", "20", "--seeds", "1", "--duration", duration])
         .arg("--out")
         .arg(out)
         .arg("--ipv8sim")
@@ -207,4 +211,51 @@ fn side_by_side_fails_loudly_when_a_run_fails() {
         !out.join("table.csv").exists(),
         "no table may be written when a run failed"
     );
+}
+
+#[test]
+fn fast_column_is_measured_when_ipv8sim_accepts_the_override() {
+    let Some(py) = python("fast_column_is_measured_when_ipv8sim_accepts_the_override") else {
+        return;
+    };
+    // A valid no-op override stands in for `crypto=fast` (which may not exist yet).
+    let out = out_dir("fast-override");
+    let res = run_script_for(
+        &py,
+        &out,
+        "4",
+        &["--fast", "--fast-set", "sample_interval=2"],
+    );
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert!(res.status.success(), "failed ({}):\n{stderr}", res.status);
+    let rows = read_table(&out.join("table.csv"));
+    assert_eq!(rows.len(), 1);
+    let r = &rows[0];
+    assert!(num(r, "fast_run_wall_s") > 0.0);
+    let ratio = num(r, "py_sim_wall_s") / num(r, "fast_run_wall_s");
+    assert!((num(r, "fast_ratio") - ratio).abs() <= 0.01 * ratio + 0.01);
+    non_empty(&out.join("ipv8sim/ipv8sim-fast-N20/1/summary.json"));
+    let svg = std::fs::read_to_string(out.join("convergence-N20.svg")).unwrap();
+    assert!(
+        svg.contains("ipv8sim-fast-N20"),
+        "fast curve not in the N=20 plot"
+    );
+    let curves = std::fs::read_to_string(out.join("curves/n20_seed1.csv")).unwrap();
+    let last = curves.lines().last().unwrap();
+    assert!(
+        !last.ends_with(','),
+        "fast_mean column empty at the last sample: {last}"
+    );
+
+    // Any other refusal of the fast run is an error, not an n/a column.
+    let out = out_dir("fast-bad-override");
+    let res = run_script_for(&py, &out, "4", &["--fast", "--fast-set", "no_such_key=1"]);
+    let stderr = String::from_utf8_lossy(&res.stderr);
+    assert_eq!(res.status.code(), Some(1), "stderr:\n{stderr}");
+    assert!(
+        stderr.contains("ipv8sim (fast crypto) N=20 seed=1 failed")
+            && stderr.contains("no_such_key"),
+        "unclear message:\n{stderr}"
+    );
+    assert!(!out.join("table.csv").exists());
 }
