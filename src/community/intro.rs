@@ -201,14 +201,18 @@ pub fn get_peer_for_introduction<C: Community>(
     exclude: Option<&Peer>,
     new_style: bool,
 ) -> Option<Peer> {
-    let available: Vec<Peer> = c
-        .get_peers()
-        .into_iter()
-        .filter(|p| Some(p) != exclude && (new_style || p.address().is_ipv4()))
-        .collect();
+    let id = *c.base().community_id();
     let shared = c.base().shared().clone();
-    let mut s = shared.borrow_mut();
-    available.choose(&mut s.rng).cloned()
+    let mut guard = shared.borrow_mut();
+    let s = &mut *guard;
+    // References, not clones: the same candidates in the same order, so `choose`
+    // draws the same index from the RNG.
+    let available: Vec<&Peer> = s
+        .network
+        .peers_for_service_iter(&id)
+        .filter(|p| Some(*p) != exclude && (new_style || p.address().is_ipv4()))
+        .collect();
+    available.choose(&mut s.rng).map(|p| (*p).clone())
 }
 
 /// py-ipv8 `create_introduction_response`: also sends the puncture-request to the

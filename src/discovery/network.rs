@@ -15,7 +15,7 @@
 use super::peer::{KeyBin, Mid, Peer, PeerAddresses, ServiceId};
 use crate::runtime::Instant;
 use indexmap::IndexMap;
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use std::net::SocketAddr;
 
 /// What we know of a walkable address (py-ipv8 `WalkableAddress`).
@@ -45,6 +45,11 @@ pub struct Network {
     /// Address → keys of verified peers having that address (for `verified_by_address`).
     by_address: FxHashMap<SocketAddr, Vec<KeyBin>>,
     services_per_peer: FxHashMap<KeyBin, Vec<ServiceId>>,
+    /// Number of verified peers serving each service (kept in step with `known` and
+    /// `services_per_peer` by every mutation, so counting is O(1)).
+    service_counts: Vec<(ServiceId, usize)>,
+    /// Number of verified peers.
+    verified: usize,
     service_overlays: Vec<ServiceId>,
     blacklist: Vec<SocketAddr>,
     blacklist_mids: Vec<Mid>,
@@ -179,7 +184,8 @@ impl Network {
         service: Option<&ServiceId>,
         old_style: bool,
     ) -> Vec<SocketAddr> {
-        let mut exclude: Vec<SocketAddr> = Vec::new();
+        // Only membership is asked of `exclude`: a hash set cannot reach the order.
+        let mut exclude: FxHashSet<SocketAddr> = FxHashSet::default();
         for k in self.known.values().filter(|k| k.verified) {
             let serves = match service {
                 Some(s) => self
@@ -212,6 +218,9 @@ impl Network {
                     if let Some(s) = w.service {
                         if !services.contains(&s) {
                             services.push(s);
+                            if self.known.get(intro).is_some_and(|k| k.verified) {
+                                count_add(&mut self.service_counts, &s, 1);
+                            }
                         }
                     }
                     ok = ok || services.contains(sid);
@@ -259,27 +268,34 @@ impl Network {
         let key = peer.key_bin().clone();
         self.index_add(&key, peer.addresses());
         self.known.insert(
-            key,
+            key.clone(),
             Known {
                 peer,
                 verified: true,
             },
         );
+        self.count(&key, true);
     }
 
     /// Union `services` into the services advertised by the peer with `key`.
     pub fn discover_services(&mut self, key: &KeyBin, services: &[ServiceId]) {
+        let verified = self.is_verified(key);
         let set = self.services_per_peer.entry(key.clone()).or_default();
         for s in services {
             if !set.contains(s) {
                 set.push(*s);
+                if verified {
+                    count_add(&mut self.service_counts, s, 1);
+                }
             }
         }
     }
 
     /// Replace the services advertised by the peer with `key`.
     pub fn set_services(&mut self, key: &KeyBin, services: Vec<ServiceId>) {
+        self.count(key, false);
         self.services_per_peer.insert(key.clone(), services);
+        self.count(key, true);
     }
 
     /// Services advertised by the peer with `key`.
@@ -292,17 +308,25 @@ impl Network {
 
     /// Verified peers serving `service` (py-ipv8 `get_peers_for_service`), in insertion order.
     pub fn peers_for_service(&self, service: &ServiceId) -> Vec<Peer> {
-        self.verified_iter()
-            .filter(|p| self.serves(p.key_bin(), service))
-            .cloned()
-            .collect()
+        self.peers_for_service_iter(service).cloned().collect()
     }
 
-    /// Number of verified peers serving `service` (cheaper than `peers_for_service`).
-    pub fn count_peers_for_service(&self, service: &ServiceId) -> usize {
+    /// [`peers_for_service`](Self::peers_for_service) without cloning, in the same order.
+    pub fn peers_for_service_iter<'a>(
+        &'a self,
+        service: &'a ServiceId,
+    ) -> impl Iterator<Item = &'a Peer> + 'a {
         self.verified_iter()
-            .filter(|p| self.serves(p.key_bin(), service))
-            .count()
+            .filter(move |p| self.serves(p.key_bin(), service))
+    }
+
+    /// Number of verified peers serving `service`, O(1) (kept up to date by every
+    /// mutation; equal to `peers_for_service(service).len()`).
+    pub fn count_peers_for_service(&self, service: &ServiceId) -> usize {
+        self.service_counts
+            .iter()
+            .find(|(s, _)| s == service)
+            .map_or(0, |(_, n)| *n)
     }
 
     fn serves(&self, key: &KeyBin, service: &ServiceId) -> bool {
@@ -318,7 +342,7 @@ impl Network {
 
     /// Number of verified peers.
     pub fn verified_count(&self) -> usize {
-        self.known.values().filter(|k| k.verified).count()
+        self.verified
     }
 
     /// The known peer with this key bin (py-ipv8 `verified_by_public_key_bin`; may be a
@@ -377,6 +401,7 @@ impl Network {
             return;
         };
         for key in keys {
+            self.count(&key, false);
             let addrs = match self.known.get_mut(&key) {
                 Some(k) if k.verified => {
                     // QUIRK (spec §7): the key → peer map keeps the entry.
@@ -393,6 +418,7 @@ impl Network {
     /// Remove a peer completely: its addresses as walkable, its verified entry, its key
     /// map entry and its services (py-ipv8 `remove_peer`).
     pub fn remove_peer(&mut self, key: &KeyBin) {
+        self.count(key, false);
         let Some(k) = self.known.swap_remove(key) else {
             self.services_per_peer.remove(key);
             return;
@@ -417,6 +443,20 @@ impl Network {
 
     // ----- internals ----------------------------------------------------------------
 
+    /// Add (`add`) or withdraw the contribution of the peer with `key` to the counts:
+    /// nothing unless it is verified; else one verified peer and one per service.
+    /// Called before a mutation with `false` and after it with `true`.
+    fn count(&mut self, key: &KeyBin, add: bool) {
+        if !self.is_verified(key) {
+            return;
+        }
+        let delta = if add { 1 } else { -1 };
+        self.verified = self.verified.saturating_add_signed(delta);
+        for s in self.services_per_peer.get(key).into_iter().flatten() {
+            count_add(&mut self.service_counts, s, delta);
+        }
+    }
+
     fn set_addresses(&mut self, key: &KeyBin, addrs: PeerAddresses) {
         self.update_peer(key, |p| *p.addresses_mut() = addrs);
     }
@@ -439,6 +479,14 @@ impl Network {
                 }
             }
         }
+    }
+}
+
+/// Add `delta` to the count of `service`.
+fn count_add(counts: &mut Vec<(ServiceId, usize)>, service: &ServiceId, delta: isize) {
+    match counts.iter_mut().find(|(s, _)| s == service) {
+        Some((_, n)) => *n = n.saturating_add_signed(delta),
+        None => counts.push((*service, delta.max(0).unsigned_abs())),
     }
 }
 
@@ -569,5 +617,57 @@ mod tests {
             Some(Instant::from_secs(5))
         );
         assert_eq!(net.snapshot_addresses(), vec![addr(1), addr(2), addr(3)]);
+    }
+
+    /// The O(1) counts equal a scan of the store after any sequence of mutations
+    /// (adds, merges, service changes, the walkable QUIRK, both removals).
+    #[test]
+    fn counts_match_a_scan_under_random_mutations() {
+        use rand::{Rng, SeedableRng};
+        let scan = |net: &Network, s: &ServiceId| {
+            net.verified_iter()
+                .filter(|p| net.services_for_peer(p.key_bin()).contains(s))
+                .count()
+        };
+        for seed in 0..20u64 {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let mut net = Network::new();
+            for _ in 0..400 {
+                let n = rng.gen_range(1..=12u8);
+                let svc = if rng.gen_bool(0.5) { S } else { T };
+                match rng.gen_range(0..8) {
+                    0 | 1 => net.add_verified_peer(peer(n)),
+                    2 => net.discover_services(&key(n), &[svc]),
+                    3 => net.set_services(&key(n), vec![svc]),
+                    4 => net.discover_address(
+                        &peer(n),
+                        addr(rng.gen_range(1..=12)),
+                        Some(svc),
+                        false,
+                    ),
+                    5 => {
+                        let _ = net.walkable_addresses(Some(&svc), rng.gen_bool(0.5));
+                    }
+                    6 => net.remove_by_address(&addr(n)),
+                    _ => net.remove_peer(&key(n)),
+                }
+                for s in [S, T] {
+                    assert_eq!(
+                        net.count_peers_for_service(&s),
+                        scan(&net, &s),
+                        "seed {seed}"
+                    );
+                    assert_eq!(
+                        net.count_peers_for_service(&s),
+                        net.peers_for_service(&s).len()
+                    );
+                }
+                assert_eq!(
+                    net.verified_count(),
+                    net.verified_iter().count(),
+                    "seed {seed}"
+                );
+            }
+        }
     }
 }
