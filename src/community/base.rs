@@ -85,6 +85,49 @@ impl CommunitySettings {
     }
 }
 
+/// Handlers by message id: a 512-byte index into a dense list, instead of 256
+/// fat-pointer slots (4 KB per community; a community registers ~25).
+struct HandlerTable<C> {
+    /// `slot[id]` = position in `handlers` + 1, 0 = none.
+    slot: [u16; 256],
+    handlers: Vec<Handler<C>>,
+}
+
+impl<C> Default for HandlerTable<C> {
+    fn default() -> Self {
+        HandlerTable {
+            slot: [0; 256],
+            handlers: Vec::new(),
+        }
+    }
+}
+
+impl<C> HandlerTable<C> {
+    fn get(&self, msg_id: u8) -> Option<&Handler<C>> {
+        let i = usize::from(*self.slot.get(usize::from(msg_id))?);
+        self.handlers.get(i.checked_sub(1)?)
+    }
+
+    /// Set or replace the handler of `msg_id`.
+    fn set(&mut self, msg_id: u8, h: Handler<C>) {
+        let Some(slot) = self.slot.get_mut(usize::from(msg_id)) else {
+            return;
+        };
+        match usize::from(*slot).checked_sub(1) {
+            Some(i) => {
+                if let Some(old) = self.handlers.get_mut(i) {
+                    *old = h;
+                }
+            }
+            None => {
+                // At most 256 distinct ids, so position + 1 ≤ 256 fits a u16.
+                self.handlers.push(h);
+                *slot = u16::try_from(self.handlers.len()).unwrap_or(0);
+            }
+        }
+    }
+}
+
 /// The state every community has (py-ipv8 `Community` attributes).
 pub struct CommunityBase<C> {
     community_id: ServiceId,
@@ -103,7 +146,7 @@ pub struct CommunityBase<C> {
     pub max_peers: i64,
     /// This overlay's bootstrappers.
     pub bootstrappers: Vec<Box<dyn Bootstrapper>>,
-    handlers: Vec<Option<Handler<C>>>,
+    handlers: HandlerTable<C>,
     /// The overlay's tasks (py-ipv8: every overlay is a `TaskManager`).
     pub tasks: TaskManager<C>,
     /// The overlay's request cache (py-ipv8 `self.request_cache`), driven with the tasks.
@@ -136,7 +179,7 @@ impl<C: Community> CommunityBase<C> {
             my_peer_address: NULL_ADDRESS,
             max_peers: settings.max_peers,
             bootstrappers: Vec::new(),
-            handlers: vec![None; 256],
+            handlers: HandlerTable::default(),
             tasks: TaskManager::new(),
             request_cache: RequestCache::new(),
             shared: settings.shared,
@@ -191,34 +234,26 @@ impl<C> CommunityBase<C> {
 
     /// Register a raw handler for a message id.
     pub fn set_handler(&mut self, msg_id: u8, h: Handler<C>) -> Result<(), CommunityError> {
-        let slot = self
-            .handlers
-            .get_mut(usize::from(msg_id))
-            .ok_or(CommunityError::DuplicateHandler(msg_id))?;
-        if slot.is_some() {
+        if self.handlers.get(msg_id).is_some() {
             return Err(CommunityError::DuplicateHandler(msg_id));
         }
-        *slot = Some(h);
+        self.handlers.set(msg_id, h);
         Ok(())
     }
 
     /// Replace (or set) the handler of a message id (subclasses overriding base
     /// behaviour, e.g. the DiscoveryCommunity's old-style introduction-request).
     pub fn replace_handler(&mut self, msg_id: u8, h: Handler<C>) {
-        if let Some(slot) = self.handlers.get_mut(usize::from(msg_id)) {
-            *slot = Some(h);
-        }
+        self.handlers.set(msg_id, h);
     }
 
     /// Remove every handler (a community that handles only a few ids itself).
     pub fn clear_handlers(&mut self) {
-        self.handlers.iter_mut().for_each(|h| *h = None);
+        self.handlers = HandlerTable::default();
     }
 
     fn handler(&self, msg_id: u8) -> Option<Handler<C>> {
-        self.handlers
-            .get(usize::from(msg_id))
-            .and_then(|h| h.clone())
+        self.handlers.get(msg_id).cloned()
     }
 
     /// Sign `data` with our key (counted).
