@@ -264,7 +264,10 @@ pub fn create_introduction_response_with_prefix<C: Community>(
             lan_intro = addr;
             wan_intro = SocketAddr::new(b.my_estimated_wan.ip(), addr.port());
         } else {
-            lan_intro = intro.addresses().v4_lan.unwrap_or(NULL_ADDRESS);
+            lan_intro = intro
+                .addresses()
+                .v4_lan
+                .map_or(NULL_ADDRESS, SocketAddr::V4);
             wan_intro = addr;
         }
     }

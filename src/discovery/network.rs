@@ -13,9 +13,11 @@
 //!   "known" and a later `add_verified_peer` with its key only merges addresses.
 
 use super::peer::{KeyBin, Mid, Peer, PeerAddresses, ServiceId};
+use super::sets::{KeySet, ServiceSet};
 use crate::runtime::Instant;
 use indexmap::IndexMap;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
+use std::collections::hash_map::Entry;
 use std::net::SocketAddr;
 
 /// What we know of a walkable address (py-ipv8 `WalkableAddress`).
@@ -34,6 +36,9 @@ struct Known {
     peer: Peer,
     /// In `verified_peers` (false only after `remove_by_address`, see QUIRK).
     verified: bool,
+    /// Its py-ipv8 `services_per_peer` entry (`None`: no entry). Kept with the peer
+    /// rather than in a second hash map keyed by the same 74-byte key.
+    services: Option<ServiceSet>,
 }
 
 /// The shared peer graph of one IPv8 instance.
@@ -43,10 +48,12 @@ pub struct Network {
     /// py-ipv8 `verified_by_public_key_bin` (+ the `verified_peers` flag).
     known: IndexMap<KeyBin, Known, FxBuildHasher>,
     /// Address → keys of verified peers having that address (for `verified_by_address`).
-    by_address: FxHashMap<SocketAddr, Vec<KeyBin>>,
-    services_per_peer: FxHashMap<KeyBin, Vec<ServiceId>>,
+    by_address: FxHashMap<SocketAddr, KeySet>,
+    /// `services_per_peer` entries of keys not in `known` (rare: py-ipv8 lets a
+    /// service be recorded before, or without, the peer).
+    orphan_services: FxHashMap<KeyBin, ServiceSet>,
     /// Number of verified peers serving each service (kept in step with `known` and
-    /// `services_per_peer` by every mutation, so counting is O(1)).
+    /// the service sets by every mutation, so counting is O(1)).
     service_counts: Vec<(ServiceId, usize)>,
     /// Number of verified peers.
     verified: usize,
@@ -118,7 +125,7 @@ impl Network {
 
     /// Add an address with no introducer (e.g. from a snapshot).
     pub fn add_walkable_address(&mut self, address: SocketAddr) {
-        self.all_addresses.insert(
+        self.insert_address(
             address,
             Walkable {
                 introduced_by: None,
@@ -149,7 +156,7 @@ impl Network {
             },
         };
         if replace {
-            self.all_addresses.insert(
+            self.insert_address(
                 address,
                 Walkable {
                     introduced_by: Some(introducer.key_bin().clone()),
@@ -188,10 +195,7 @@ impl Network {
         let mut exclude: FxHashSet<SocketAddr> = FxHashSet::default();
         for k in self.known.values().filter(|k| k.verified) {
             let serves = match service {
-                Some(s) => self
-                    .services_per_peer
-                    .get(k.peer.key_bin())
-                    .is_some_and(|v| v.contains(s)),
+                Some(s) => k.services.as_ref().is_some_and(|v| v.contains(s)),
                 None => true,
             };
             if serves {
@@ -212,15 +216,16 @@ impl Network {
             }
             let mut ok = w.service.as_ref() == Some(sid);
             if let Some(intro) = &w.introduced_by {
-                if let Some(services) = self.services_per_peer.get_mut(intro) {
+                let entry = match self.known.get_mut(intro) {
+                    Some(k) => k.services.as_mut().map(|v| (v, k.verified)),
+                    None => self.orphan_services.get_mut(intro).map(|v| (v, false)),
+                };
+                if let Some((services, verified)) = entry {
                     // QUIRK (spec §7): py-ipv8 adds the recorded service to the
                     // introducer's *stored* service set while filtering.
                     if let Some(s) = w.service {
-                        if !services.contains(&s) {
-                            services.push(s);
-                            if self.known.get(intro).is_some_and(|k| k.verified) {
-                                count_add(&mut self.service_counts, &s, 1);
-                            }
+                        if services.insert(s) && verified {
+                            count_add(&mut self.service_counts, &s, 1);
                         }
                     }
                     ok = ok || services.contains(sid);
@@ -258,20 +263,28 @@ impl Network {
                 return;
             }
             for a in peer.addresses().iter() {
-                self.all_addresses.entry(a).or_insert(Walkable {
-                    introduced_by: None,
-                    service: None,
-                    new_style: false,
-                });
+                if !self.all_addresses.contains_key(&a) {
+                    self.insert_address(
+                        a,
+                        Walkable {
+                            introduced_by: None,
+                            service: None,
+                            new_style: false,
+                        },
+                    );
+                }
             }
         }
         let key = peer.key_bin().clone();
         self.index_add(&key, peer.addresses());
+        let services = self.orphan_services.remove(&key);
+        reserve_doubling(&mut self.known);
         self.known.insert(
             key.clone(),
             Known {
                 peer,
                 verified: true,
+                services,
             },
         );
         self.count(&key, true);
@@ -279,14 +292,16 @@ impl Network {
 
     /// Union `services` into the services advertised by the peer with `key`.
     pub fn discover_services(&mut self, key: &KeyBin, services: &[ServiceId]) {
-        let verified = self.is_verified(key);
-        let set = self.services_per_peer.entry(key.clone()).or_default();
+        let (set, verified) = match self.known.get_mut(key) {
+            Some(k) => (
+                k.services.get_or_insert_with(ServiceSet::default),
+                k.verified,
+            ),
+            None => (self.orphan_services.entry(key.clone()).or_default(), false),
+        };
         for s in services {
-            if !set.contains(s) {
-                set.push(*s);
-                if verified {
-                    count_add(&mut self.service_counts, s, 1);
-                }
+            if set.insert(*s) && verified {
+                count_add(&mut self.service_counts, s, 1);
             }
         }
     }
@@ -294,16 +309,26 @@ impl Network {
     /// Replace the services advertised by the peer with `key`.
     pub fn set_services(&mut self, key: &KeyBin, services: Vec<ServiceId>) {
         self.count(key, false);
-        self.services_per_peer.insert(key.clone(), services);
+        let set = ServiceSet::from_vec(services);
+        match self.known.get_mut(key) {
+            Some(k) => k.services = Some(set),
+            None => {
+                self.orphan_services.insert(key.clone(), set);
+            }
+        }
         self.count(key, true);
     }
 
     /// Services advertised by the peer with `key`.
     pub fn services_for_peer(&self, key: &KeyBin) -> &[ServiceId] {
-        self.services_per_peer
-            .get(key)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+        self.services_of(key).map_or(&[], ServiceSet::as_slice)
+    }
+
+    fn services_of(&self, key: &[u8]) -> Option<&ServiceSet> {
+        match self.known.get(key) {
+            Some(k) => k.services.as_ref(),
+            None => self.orphan_services.get(key),
+        }
     }
 
     /// Verified peers serving `service` (py-ipv8 `get_peers_for_service`), in insertion order.
@@ -316,8 +341,7 @@ impl Network {
         &'a self,
         service: &'a ServiceId,
     ) -> impl Iterator<Item = &'a Peer> + 'a {
-        self.verified_iter()
-            .filter(move |p| self.serves(p.key_bin(), service))
+        self.verified_serving(service)
     }
 
     /// Number of verified peers serving `service`, O(1) (kept up to date by every
@@ -329,15 +353,17 @@ impl Network {
             .map_or(0, |(_, n)| *n)
     }
 
-    fn serves(&self, key: &KeyBin, service: &ServiceId) -> bool {
-        self.services_per_peer
-            .get(key)
-            .is_some_and(|v| v.contains(service))
-    }
-
     /// All verified peers, in insertion order.
     pub fn verified_iter(&self) -> impl Iterator<Item = &Peer> + '_ {
         self.known.values().filter(|k| k.verified).map(|k| &k.peer)
+    }
+
+    /// Verified peers whose service set contains `service`, in insertion order.
+    fn verified_serving<'a>(&'a self, service: &'a ServiceId) -> impl Iterator<Item = &'a Peer> {
+        self.known
+            .values()
+            .filter(move |k| k.verified && k.services.as_ref().is_some_and(|v| v.contains(service)))
+            .map(|k| &k.peer)
     }
 
     /// Number of verified peers.
@@ -383,7 +409,7 @@ impl Network {
         let Some(key) = self
             .by_address
             .get(address)
-            .and_then(|v| v.first())
+            .and_then(KeySet::first)
             .cloned()
         else {
             return;
@@ -397,7 +423,7 @@ impl Network {
     /// their service sets (py-ipv8 `remove_by_address`; see QUIRK in the module doc).
     pub fn remove_by_address(&mut self, address: &SocketAddr) {
         self.all_addresses.swap_remove(address);
-        let Some(keys) = self.by_address.get(address).cloned() else {
+        let Some(keys) = self.by_address.get(address).map(|v| v.as_slice().to_vec()) else {
             return;
         };
         for key in keys {
@@ -406,12 +432,12 @@ impl Network {
                 Some(k) if k.verified => {
                     // QUIRK (spec §7): the key → peer map keeps the entry.
                     k.verified = false;
+                    k.services = None;
                     *k.peer.addresses()
                 }
                 _ => continue,
             };
             self.index_remove(&key, &addrs);
-            self.services_per_peer.remove(&key);
         }
     }
 
@@ -420,7 +446,7 @@ impl Network {
     pub fn remove_peer(&mut self, key: &KeyBin) {
         self.count(key, false);
         let Some(k) = self.known.swap_remove(key) else {
-            self.services_per_peer.remove(key);
+            self.orphan_services.remove(key);
             return;
         };
         for a in k.peer.addresses().iter() {
@@ -429,7 +455,6 @@ impl Network {
         if k.verified {
             self.index_remove(key, k.peer.addresses());
         }
-        self.services_per_peer.remove(key);
     }
 
     /// Preferred addresses of every verified peer, skipping `0.0.0.0:0` (the content
@@ -443,6 +468,18 @@ impl Network {
 
     // ----- internals ----------------------------------------------------------------
 
+    /// `all_addresses.insert` (replacing in place, keeping the position) with exact
+    /// doubling growth.
+    fn insert_address(&mut self, address: SocketAddr, w: Walkable) {
+        match self.all_addresses.get_mut(&address) {
+            Some(old) => *old = w,
+            None => {
+                reserve_doubling(&mut self.all_addresses);
+                self.all_addresses.insert(address, w);
+            }
+        }
+    }
+
     /// Add (`add`) or withdraw the contribution of the peer with `key` to the counts:
     /// nothing unless it is verified; else one verified peer and one per service.
     /// Called before a mutation with `false` and after it with `true`.
@@ -452,7 +489,10 @@ impl Network {
         }
         let delta = if add { 1 } else { -1 };
         self.verified = self.verified.saturating_add_signed(delta);
-        for s in self.services_per_peer.get(key).into_iter().flatten() {
+        let Some(k) = self.known.get(key) else {
+            return;
+        };
+        for s in k.services.iter().flat_map(ServiceSet::as_slice) {
             count_add(&mut self.service_counts, s, delta);
         }
     }
@@ -463,9 +503,11 @@ impl Network {
 
     fn index_add(&mut self, key: &KeyBin, addrs: &PeerAddresses) {
         for a in addrs.iter() {
-            let v = self.by_address.entry(a).or_default();
-            if !v.contains(key) {
-                v.push(key.clone());
+            match self.by_address.entry(a) {
+                Entry::Occupied(mut e) => e.get_mut().insert(key),
+                Entry::Vacant(e) => {
+                    e.insert(KeySet::One(key.clone()));
+                }
             }
         }
     }
@@ -473,12 +515,20 @@ impl Network {
     fn index_remove(&mut self, key: &KeyBin, addrs: &PeerAddresses) {
         for a in addrs.iter() {
             if let Some(v) = self.by_address.get_mut(&a) {
-                v.retain(|k| k != key);
-                if v.is_empty() {
+                if !v.remove(key) {
                     self.by_address.remove(&a);
                 }
             }
         }
+    }
+}
+
+/// Make room for one more entry, doubling the entry capacity exactly (IndexMap's own
+/// growth sizes the entries to the hash table's capacity, up to 1.75x the length;
+/// entries here are ~150 bytes and most nodes hold a few dozen).
+fn reserve_doubling<K: std::hash::Hash + Eq, V>(m: &mut IndexMap<K, V, FxBuildHasher>) {
+    if m.len() == m.capacity() {
+        m.reserve_exact(m.len().max(4));
     }
 }
 
@@ -669,5 +719,38 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Services recorded before the peer is known are its services once it is added;
+    /// `remove_by_address` forgets them (the peer stays known), `remove_peer` too.
+    #[test]
+    fn services_follow_py_ipv8_services_per_peer() {
+        let mut net = Network::new();
+        net.discover_services(&key(1), &[S]);
+        assert_eq!(net.services_for_peer(&key(1)), &[S]);
+        assert_eq!(net.count_peers_for_service(&S), 0, "not a peer yet");
+        net.add_verified_peer(peer(1));
+        assert_eq!(net.count_peers_for_service(&S), 1);
+        net.discover_services(&key(1), &[T, S]);
+        assert_eq!(net.services_for_peer(&key(1)), &[S, T]);
+        net.set_services(&key(1), vec![T]);
+        assert_eq!(net.count_peers_for_service(&S), 0);
+        assert_eq!(net.count_peers_for_service(&T), 1);
+        net.remove_by_address(&addr(1));
+        assert!(net.services_for_peer(&key(1)).is_empty());
+        assert_eq!(net.count_peers_for_service(&T), 0);
+        // A peer without a services entry is not given one by the walkable QUIRK;
+        // one with an (empty) entry is.
+        net.add_verified_peer(peer(2));
+        net.discover_address(&peer(2), addr(7), Some(T), false);
+        let _ = net.walkable_addresses(Some(&S), false);
+        assert!(net.services_for_peer(&key(2)).is_empty());
+        net.set_services(&key(2), vec![]);
+        let _ = net.walkable_addresses(Some(&S), false);
+        assert_eq!(net.services_for_peer(&key(2)), &[T]);
+        assert_eq!(net.count_peers_for_service(&T), 1);
+        net.discover_services(&key(3), &[S]);
+        net.remove_peer(&key(3));
+        assert!(net.services_for_peer(&key(3)).is_empty());
     }
 }
