@@ -250,7 +250,7 @@ impl Network {
         }
         if let Some(known) = self.known.get(peer.key_bin()) {
             // This may just be an address update.
-            let mut merged = *known.peer.addresses();
+            let mut merged = known.peer.addresses().clone();
             merged.update(peer.addresses());
             let key = peer.key_bin().clone();
             self.set_addresses(&key, merged);
@@ -393,12 +393,11 @@ impl Network {
 
     /// Modify the known peer with `key` (addresses are re-indexed afterwards).
     pub fn update_peer<R>(&mut self, key: &KeyBin, f: impl FnOnce(&mut Peer) -> R) -> Option<R> {
-        let before = *self.known.get(key)?.peer.addresses();
+        let before = self.known.get(key)?.peer.addresses().clone();
         let known = self.known.get_mut(key)?;
         let r = f(&mut known.peer);
-        let after = *known.peer.addresses();
-        let verified = known.verified;
-        if before != after && verified {
+        if known.verified && *known.peer.addresses() != before {
+            let after = known.peer.addresses().clone();
             self.index_remove(key, &before);
             self.index_add(key, &after);
         }
@@ -435,7 +434,7 @@ impl Network {
                     // QUIRK (spec §7): the key → peer map keeps the entry.
                     k.verified = false;
                     k.services = None;
-                    *k.peer.addresses()
+                    k.peer.addresses().clone()
                 }
                 _ => continue,
             };

@@ -41,15 +41,16 @@ pub fn mid_of(key_bin: &[u8]) -> Mid {
 
 /// The addresses of a peer, one per address type (py-ipv8 keys `Peer.addresses` by
 /// the address class: `UDPv4Address`, `UDPv4LANAddress`, `UDPv6Address`). Each field
-/// has its family's type (48 bytes, where three `Option<SocketAddr>` take 96).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// has its family's type, the rare IPv6 one boxed: 24 bytes, where three
+/// `Option<SocketAddr>` take 96 (every peer store holds one per known peer).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PeerAddresses {
     /// The IPv4 (WAN / source) address.
     pub v4: Option<SocketAddrV4>,
     /// The IPv4 LAN address the peer reported in an introduction-request.
     pub v4_lan: Option<SocketAddrV4>,
     /// The IPv6 address.
-    pub v6: Option<SocketAddrV6>,
+    pub v6: Option<Box<SocketAddrV6>>,
 }
 
 impl PeerAddresses {
@@ -58,7 +59,7 @@ impl PeerAddresses {
         [
             self.v4.map(SocketAddr::V4),
             self.v4_lan.map(SocketAddr::V4),
-            self.v6.map(SocketAddr::V6),
+            self.v6.as_deref().map(|a| SocketAddr::V6(*a)),
         ]
         .into_iter()
         .flatten()
@@ -68,7 +69,7 @@ impl PeerAddresses {
     pub fn contains(&self, addr: &SocketAddr) -> bool {
         match addr {
             SocketAddr::V4(a) => self.v4.as_ref() == Some(a) || self.v4_lan.as_ref() == Some(a),
-            SocketAddr::V6(a) => self.v6.as_ref() == Some(a),
+            SocketAddr::V6(a) => self.v6.as_deref() == Some(a),
         }
     }
 
@@ -81,7 +82,7 @@ impl PeerAddresses {
             self.v4_lan = other.v4_lan;
         }
         if other.v6.is_some() {
-            self.v6 = other.v6;
+            self.v6.clone_from(&other.v6);
         }
     }
 }
@@ -165,8 +166,8 @@ impl Peer {
     /// The preferred address: IPv6 if known, else IPv4, else `0.0.0.0:0`. The LAN
     /// address is never preferred (spec §8).
     pub fn address(&self) -> SocketAddr {
-        match (self.addresses.v6, self.addresses.v4) {
-            (Some(a), _) => SocketAddr::V6(a),
+        match (self.addresses.v6.as_deref(), self.addresses.v4) {
+            (Some(a), _) => SocketAddr::V6(*a),
             (None, Some(a)) => SocketAddr::V4(a),
             (None, None) => NULL_ADDRESS,
         }
@@ -180,7 +181,7 @@ impl Peer {
         }
         match address {
             SocketAddr::V4(a) => self.addresses.v4 = Some(a),
-            SocketAddr::V6(a) => self.addresses.v6 = Some(a),
+            SocketAddr::V6(a) => self.addresses.v6 = Some(Box::new(a)),
         }
     }
 
