@@ -13,7 +13,7 @@
 //!   "known" and a later `add_verified_peer` with its key only merges addresses.
 
 use super::peer::{KeyBin, Mid, Peer, PeerAddresses, ServiceId};
-use super::sets::{KeySet, ServiceSet};
+use super::sets::{AddrKey, KeySet, ServiceSet};
 use crate::runtime::Instant;
 use indexmap::IndexMap;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
@@ -43,14 +43,14 @@ struct Known {
 /// The shared peer graph of one IPv8 instance.
 #[derive(Default)]
 pub struct Network {
-    all_addresses: IndexMap<SocketAddr, Walkable, FxBuildHasher>,
+    all_addresses: IndexMap<AddrKey, Walkable, FxBuildHasher>,
     /// py-ipv8 `verified_by_public_key_bin` (+ the `verified_peers` flag).
     known: IndexMap<KeyBin, Known, FxBuildHasher>,
     /// Address → keys of verified peers having that address (for `verified_by_address`).
     /// Only looked up, never iterated; an IndexMap (8-byte index slots + dense
     /// entries) because a plain hash map's 57-byte slots at ≤ 7/8 load cost ~3.6 KB
     /// for 32 addresses.
-    by_address: IndexMap<SocketAddr, KeySet, FxBuildHasher>,
+    by_address: IndexMap<AddrKey, KeySet, FxBuildHasher>,
     /// `services_per_peer` entries of keys not in `known` (rare: py-ipv8 lets a
     /// service be recorded before, or without, the peer).
     orphan_services: FxHashMap<KeyBin, ServiceSet>,
@@ -175,7 +175,7 @@ impl Network {
         self.all_addresses
             .iter()
             .filter(|(_, w)| w.introduced_by.as_ref() == Some(key))
-            .map(|(a, _)| *a)
+            .map(|(a, _)| a.get())
             .collect()
     }
 
@@ -206,6 +206,7 @@ impl Network {
         }
         let mut out = Vec::new();
         for (addr, w) in &self.all_addresses {
+            let addr = &addr.get();
             if exclude.contains(addr) {
                 continue;
             }
@@ -476,7 +477,7 @@ impl Network {
             Some(old) => *old = w,
             None => {
                 reserve_doubling(&mut self.all_addresses);
-                self.all_addresses.insert(address, w);
+                self.all_addresses.insert(AddrKey::from(address), w);
             }
         }
     }
@@ -508,7 +509,8 @@ impl Network {
                 Some(v) => v.insert(key),
                 None => {
                     reserve_doubling(&mut self.by_address);
-                    self.by_address.insert(a, KeySet::One(key.clone()));
+                    self.by_address
+                        .insert(AddrKey::from(a), KeySet::One(key.clone()));
                 }
             }
         }

@@ -1,9 +1,58 @@
-//! Small ordered sets the [`Network`](super::Network) keeps per peer and per address:
-//! almost always one element, so that one lives inline and only more spill to the
-//! heap (a `Vec` would allocate room for four on its first push: 80 bytes for one
-//! service id, 64 for one key).
+//! Compact pieces of the [`Network`](super::Network)'s maps: small ordered sets kept
+//! per peer and per address — almost always one element, so that one lives inline
+//! and only more spill to the heap (a `Vec` would allocate room for four on its first
+//! push: 80 bytes for one service id, 64 for one key) — and a 16-byte address key.
 
 use super::peer::{KeyBin, ServiceId};
+use std::hash::{Hash, Hasher};
+use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
+
+/// A socket address as a map key: 16 bytes where a `SocketAddr` takes 32 (the rare
+/// IPv6 address is boxed). It hashes and compares as the `SocketAddr` it stands for,
+/// so maps keyed by it are looked up with a plain `&SocketAddr`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum AddrKey {
+    /// IPv4.
+    V4(SocketAddrV4),
+    /// IPv6.
+    V6(Box<SocketAddrV6>),
+}
+
+impl AddrKey {
+    /// The address.
+    pub(crate) fn get(&self) -> SocketAddr {
+        match self {
+            AddrKey::V4(a) => SocketAddr::V4(*a),
+            AddrKey::V6(a) => SocketAddr::V6(**a),
+        }
+    }
+}
+
+impl From<SocketAddr> for AddrKey {
+    fn from(a: SocketAddr) -> Self {
+        match a {
+            SocketAddr::V4(a) => AddrKey::V4(a),
+            SocketAddr::V6(a) => AddrKey::V6(Box::new(a)),
+        }
+    }
+}
+
+impl Hash for AddrKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // Exactly as the `SocketAddr` hashes, so `Equivalent` lookups find it.
+        self.get().hash(state)
+    }
+}
+
+impl indexmap::Equivalent<AddrKey> for SocketAddr {
+    fn equivalent(&self, key: &AddrKey) -> bool {
+        match (self, key) {
+            (SocketAddr::V4(a), AddrKey::V4(b)) => a == b,
+            (SocketAddr::V6(a), AddrKey::V6(b)) => a == &**b,
+            _ => false,
+        }
+    }
+}
 
 /// The services one peer advertises, in first-seen order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -123,6 +172,23 @@ fn v_is_empty(s: &KeySet) -> bool {
 mod tests {
     use super::*;
     use std::sync::Arc;
+
+    #[test]
+    fn addr_key_is_found_by_its_socket_addr() {
+        use indexmap::IndexMap;
+        let v4: SocketAddr = "1.2.3.4:5".parse().unwrap();
+        let v6: SocketAddr = "[::1]:7".parse().unwrap();
+        let mut m: IndexMap<AddrKey, u8, rustc_hash::FxBuildHasher> = IndexMap::default();
+        m.insert(AddrKey::from(v4), 1);
+        m.insert(AddrKey::from(v6), 2);
+        assert_eq!(m.get(&v4), Some(&1));
+        assert_eq!(m.get(&v6), Some(&2));
+        assert_eq!(m.get(&"1.2.3.4:6".parse::<SocketAddr>().unwrap()), None);
+        assert_eq!(AddrKey::from(v6).get(), v6);
+        assert_eq!(m.swap_remove(&v4), Some(1));
+        assert_eq!(m.len(), 1);
+        assert_eq!(std::mem::size_of::<AddrKey>(), 16);
+    }
 
     #[test]
     fn service_set_keeps_order_without_duplicates() {
