@@ -112,8 +112,9 @@ impl ServiceSet {
 pub(crate) enum KeySet {
     /// Exactly one.
     One(KeyBin),
-    /// Two or more (never fewer: shrinking turns it back into `One`).
-    Many(Vec<KeyBin>),
+    /// Two or more (never fewer: shrinking turns it back into `One`); boxed so the
+    /// set is 16 bytes, the size of one key.
+    Many(Box<Vec<KeyBin>>),
 }
 
 impl KeySet {
@@ -129,7 +130,7 @@ impl KeySet {
     pub(crate) fn as_slice(&self) -> &[KeyBin] {
         match self {
             KeySet::One(k) => std::slice::from_ref(k),
-            KeySet::Many(v) => v,
+            KeySet::Many(v) => v.as_slice(),
         }
     }
 
@@ -139,7 +140,7 @@ impl KeySet {
             return;
         }
         match self {
-            KeySet::One(a) => *self = KeySet::Many(vec![a.clone(), key.clone()]),
+            KeySet::One(a) => *self = KeySet::Many(Box::new(vec![a.clone(), key.clone()])),
             KeySet::Many(v) => v.push(key.clone()),
         }
     }
@@ -223,5 +224,6 @@ mod tests {
         assert!(matches!(&s, KeySet::One(x) if *x == k(2)));
         assert!(s.remove(&k(9)), "absent key: still one left");
         assert!(!s.remove(&k(2)), "now empty");
+        assert_eq!(std::mem::size_of::<KeySet>(), 16);
     }
 }
