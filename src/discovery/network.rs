@@ -30,6 +30,16 @@ pub struct Walkable {
     pub new_style: bool,
 }
 
+/// How a [`Walkable`] is stored: the service as an index into `Network::services`
+/// (24 bytes instead of 40, one per known address).
+#[derive(Clone)]
+struct Walk {
+    introduced_by: Option<KeyBin>,
+    /// Index + 1 into `Network::services`; 0 = none.
+    service: u32,
+    new_style: bool,
+}
+
 #[derive(Clone)]
 struct Known {
     peer: Peer,
@@ -43,7 +53,10 @@ struct Known {
 /// The shared peer graph of one IPv8 instance.
 #[derive(Default)]
 pub struct Network {
-    all_addresses: IndexMap<AddrKey, Walkable, FxBuildHasher>,
+    all_addresses: IndexMap<AddrKey, Walk, FxBuildHasher>,
+    /// The distinct service ids `all_addresses` refers to (interned, never shrinks:
+    /// one per community seen).
+    services: Vec<ServiceId>,
     /// py-ipv8 `verified_by_public_key_bin` (+ the `verified_peers` flag).
     known: IndexMap<KeyBin, Known, FxBuildHasher>,
     /// Address → keys of verified peers having that address (for `verified_by_address`).
@@ -180,8 +193,18 @@ impl Network {
     }
 
     /// The walkable-address record of `address`.
-    pub fn walkable_info(&self, address: &SocketAddr) -> Option<&Walkable> {
-        self.all_addresses.get(address)
+    pub fn walkable_info(&self, address: &SocketAddr) -> Option<Walkable> {
+        let w = self.all_addresses.get(address)?;
+        Some(Walkable {
+            introduced_by: w.introduced_by.clone(),
+            service: self.service_of(w),
+            new_style: w.new_style,
+        })
+    }
+
+    fn service_of(&self, w: &Walk) -> Option<ServiceId> {
+        let i = (w.service as usize).checked_sub(1)?;
+        self.services.get(i).copied()
     }
 
     /// Addresses ready to be walked to (py-ipv8 `get_walkable_addresses`): all known
@@ -217,7 +240,10 @@ impl Network {
             if old_style && w.new_style {
                 continue;
             }
-            let mut ok = w.service.as_ref() == Some(sid);
+            let service = (w.service as usize)
+                .checked_sub(1)
+                .and_then(|i| self.services.get(i));
+            let mut ok = service == Some(sid);
             if let Some(intro) = &w.introduced_by {
                 let entry = match self.known.get_mut(intro) {
                     Some(k) => k.services.as_mut().map(|v| (v, k.verified)),
@@ -226,7 +252,7 @@ impl Network {
                 if let Some((services, verified)) = entry {
                     // QUIRK (spec §7): py-ipv8 adds the recorded service to the
                     // introducer's *stored* service set while filtering.
-                    if let Some(s) = w.service {
+                    if let Some(s) = service.copied() {
                         if services.insert(s) && verified {
                             count_add(&mut self.service_counts, &s, 1);
                         }
@@ -473,6 +499,22 @@ impl Network {
     /// `all_addresses.insert` (replacing in place, keeping the position) with exact
     /// doubling growth.
     fn insert_address(&mut self, address: SocketAddr, w: Walkable) {
+        let service = match w.service {
+            None => 0,
+            Some(s) => match self.services.iter().position(|x| *x == s) {
+                Some(i) => i + 1,
+                None => {
+                    self.services.push(s);
+                    self.services.len()
+                }
+            },
+        };
+        let w = Walk {
+            introduced_by: w.introduced_by,
+            // (4 billion distinct communities would be needed to overflow.)
+            service: u32::try_from(service).unwrap_or(0),
+            new_style: w.new_style,
+        };
         match self.all_addresses.get_mut(&address) {
             Some(old) => *old = w,
             None => {
