@@ -85,11 +85,13 @@ impl CommunitySettings {
     }
 }
 
-/// Handlers by message id: a 512-byte index into a dense list, instead of 256
-/// fat-pointer slots (4 KB per community; a community registers ~25).
+/// Handlers by message id: a 256-byte index (+ a 32-byte presence bitmap) into a
+/// dense list, instead of 256 fat-pointer slots (4 KB per community; a community
+/// registers ~25).
 struct HandlerTable<C> {
-    /// `slot[id]` = position in `handlers` + 1, 0 = none.
-    slot: [u16; 256],
+    /// `slot[id]` = position in `handlers` (meaningful when `present` has `id`).
+    slot: [u8; 256],
+    present: [u64; 4],
     handlers: Vec<Handler<C>>,
 }
 
@@ -97,33 +99,46 @@ impl<C> Default for HandlerTable<C> {
     fn default() -> Self {
         HandlerTable {
             slot: [0; 256],
+            present: [0; 4],
             handlers: Vec::new(),
         }
     }
 }
 
 impl<C> HandlerTable<C> {
+    fn has(&self, msg_id: u8) -> bool {
+        self.present
+            .get(usize::from(msg_id >> 6))
+            .is_some_and(|w| w & (1 << (msg_id & 63)) != 0)
+    }
+
     fn get(&self, msg_id: u8) -> Option<&Handler<C>> {
-        let i = usize::from(*self.slot.get(usize::from(msg_id))?);
-        self.handlers.get(i.checked_sub(1)?)
+        if !self.has(msg_id) {
+            return None;
+        }
+        let i = *self.slot.get(usize::from(msg_id))?;
+        self.handlers.get(usize::from(i))
     }
 
     /// Set or replace the handler of `msg_id`.
     fn set(&mut self, msg_id: u8, h: Handler<C>) {
-        let Some(slot) = self.slot.get_mut(usize::from(msg_id)) else {
+        if self.has(msg_id) {
+            let i = self.slot.get(usize::from(msg_id)).copied().unwrap_or(0);
+            if let Some(old) = self.handlers.get_mut(usize::from(i)) {
+                *old = h;
+            }
+            return;
+        }
+        // At most 256 distinct ids, so a position is at most 255.
+        let Ok(i) = u8::try_from(self.handlers.len()) else {
             return;
         };
-        match usize::from(*slot).checked_sub(1) {
-            Some(i) => {
-                if let Some(old) = self.handlers.get_mut(i) {
-                    *old = h;
-                }
-            }
-            None => {
-                // At most 256 distinct ids, so position + 1 ≤ 256 fits a u16.
-                self.handlers.push(h);
-                *slot = u16::try_from(self.handlers.len()).unwrap_or(0);
-            }
+        self.handlers.push(h);
+        if let Some(s) = self.slot.get_mut(usize::from(msg_id)) {
+            *s = i;
+        }
+        if let Some(w) = self.present.get_mut(usize::from(msg_id >> 6)) {
+            *w |= 1 << (msg_id & 63);
         }
     }
 }
@@ -600,3 +615,39 @@ pub trait CommunityExt: Community {
 }
 
 impl<C: Community> CommunityExt for C {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(tag: u8) -> Handler<()> {
+        Rc::new(move |_: &mut (), _, _: &[u8]| {
+            if tag == 0 {
+                Ok(())
+            } else {
+                Err(DropReason::Refused)
+            }
+        })
+    }
+
+    /// Every one of the 256 ids can hold its own handler; replacing keeps one entry.
+    #[test]
+    fn handler_table_holds_all_ids_and_replaces() {
+        let mut t = HandlerTable::<()>::default();
+        let src: SocketAddr = "1.2.3.4:5".parse().unwrap();
+        assert!(t.get(7).is_none());
+        for id in 0..=255u8 {
+            t.set(id, h(id % 2));
+        }
+        assert_eq!(t.handlers.len(), 256);
+        for id in 0..=255u8 {
+            let r = (t.get(id).unwrap())(&mut (), src, &[]);
+            assert_eq!(r.is_ok(), id % 2 == 0, "id {id}");
+        }
+        t.set(255, h(0));
+        t.set(0, h(1));
+        assert_eq!(t.handlers.len(), 256);
+        assert!((t.get(255).unwrap())(&mut (), src, &[]).is_ok());
+        assert!((t.get(0).unwrap())(&mut (), src, &[]).is_err());
+    }
+}
