@@ -85,6 +85,64 @@ impl CommunitySettings {
     }
 }
 
+/// Handlers by message id: a 256-byte index (+ a 32-byte presence bitmap) into a
+/// dense list, instead of 256 fat-pointer slots (4 KB per community; a community
+/// registers ~25).
+struct HandlerTable<C> {
+    /// `slot[id]` = position in `handlers` (meaningful when `present` has `id`).
+    slot: [u8; 256],
+    present: [u64; 4],
+    handlers: Vec<Handler<C>>,
+}
+
+impl<C> Default for HandlerTable<C> {
+    fn default() -> Self {
+        HandlerTable {
+            slot: [0; 256],
+            present: [0; 4],
+            handlers: Vec::new(),
+        }
+    }
+}
+
+impl<C> HandlerTable<C> {
+    fn has(&self, msg_id: u8) -> bool {
+        self.present
+            .get(usize::from(msg_id >> 6))
+            .is_some_and(|w| w & (1 << (msg_id & 63)) != 0)
+    }
+
+    fn get(&self, msg_id: u8) -> Option<&Handler<C>> {
+        if !self.has(msg_id) {
+            return None;
+        }
+        let i = *self.slot.get(usize::from(msg_id))?;
+        self.handlers.get(usize::from(i))
+    }
+
+    /// Set or replace the handler of `msg_id`.
+    fn set(&mut self, msg_id: u8, h: Handler<C>) {
+        if self.has(msg_id) {
+            let i = self.slot.get(usize::from(msg_id)).copied().unwrap_or(0);
+            if let Some(old) = self.handlers.get_mut(usize::from(i)) {
+                *old = h;
+            }
+            return;
+        }
+        // At most 256 distinct ids, so a position is at most 255.
+        let Ok(i) = u8::try_from(self.handlers.len()) else {
+            return;
+        };
+        self.handlers.push(h);
+        if let Some(s) = self.slot.get_mut(usize::from(msg_id)) {
+            *s = i;
+        }
+        if let Some(w) = self.present.get_mut(usize::from(msg_id >> 6)) {
+            *w |= 1 << (msg_id & 63);
+        }
+    }
+}
+
 /// The state every community has (py-ipv8 `Community` attributes).
 pub struct CommunityBase<C> {
     community_id: ServiceId,
@@ -103,7 +161,7 @@ pub struct CommunityBase<C> {
     pub max_peers: i64,
     /// This overlay's bootstrappers.
     pub bootstrappers: Vec<Box<dyn Bootstrapper>>,
-    handlers: Vec<Option<Handler<C>>>,
+    handlers: HandlerTable<C>,
     /// The overlay's tasks (py-ipv8: every overlay is a `TaskManager`).
     pub tasks: TaskManager<C>,
     /// The overlay's request cache (py-ipv8 `self.request_cache`), driven with the tasks.
@@ -136,7 +194,7 @@ impl<C: Community> CommunityBase<C> {
             my_peer_address: NULL_ADDRESS,
             max_peers: settings.max_peers,
             bootstrappers: Vec::new(),
-            handlers: vec![None; 256],
+            handlers: HandlerTable::default(),
             tasks: TaskManager::new(),
             request_cache: RequestCache::new(),
             shared: settings.shared,
@@ -191,34 +249,26 @@ impl<C> CommunityBase<C> {
 
     /// Register a raw handler for a message id.
     pub fn set_handler(&mut self, msg_id: u8, h: Handler<C>) -> Result<(), CommunityError> {
-        let slot = self
-            .handlers
-            .get_mut(usize::from(msg_id))
-            .ok_or(CommunityError::DuplicateHandler(msg_id))?;
-        if slot.is_some() {
+        if self.handlers.get(msg_id).is_some() {
             return Err(CommunityError::DuplicateHandler(msg_id));
         }
-        *slot = Some(h);
+        self.handlers.set(msg_id, h);
         Ok(())
     }
 
     /// Replace (or set) the handler of a message id (subclasses overriding base
     /// behaviour, e.g. the DiscoveryCommunity's old-style introduction-request).
     pub fn replace_handler(&mut self, msg_id: u8, h: Handler<C>) {
-        if let Some(slot) = self.handlers.get_mut(usize::from(msg_id)) {
-            *slot = Some(h);
-        }
+        self.handlers.set(msg_id, h);
     }
 
     /// Remove every handler (a community that handles only a few ids itself).
     pub fn clear_handlers(&mut self) {
-        self.handlers.iter_mut().for_each(|h| *h = None);
+        self.handlers = HandlerTable::default();
     }
 
     fn handler(&self, msg_id: u8) -> Option<Handler<C>> {
-        self.handlers
-            .get(usize::from(msg_id))
-            .and_then(|h| h.clone())
+        self.handlers.get(msg_id).cloned()
     }
 
     /// Sign `data` with our key (counted).
@@ -565,3 +615,39 @@ pub trait CommunityExt: Community {
 }
 
 impl<C: Community> CommunityExt for C {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(tag: u8) -> Handler<()> {
+        Rc::new(move |_: &mut (), _, _: &[u8]| {
+            if tag == 0 {
+                Ok(())
+            } else {
+                Err(DropReason::Refused)
+            }
+        })
+    }
+
+    /// Every one of the 256 ids can hold its own handler; replacing keeps one entry.
+    #[test]
+    fn handler_table_holds_all_ids_and_replaces() {
+        let mut t = HandlerTable::<()>::default();
+        let src: SocketAddr = "1.2.3.4:5".parse().unwrap();
+        assert!(t.get(7).is_none());
+        for id in 0..=255u8 {
+            t.set(id, h(id % 2));
+        }
+        assert_eq!(t.handlers.len(), 256);
+        for id in 0..=255u8 {
+            let r = (t.get(id).unwrap())(&mut (), src, &[]);
+            assert_eq!(r.is_ok(), id % 2 == 0, "id {id}");
+        }
+        t.set(255, h(0));
+        t.set(0, h(1));
+        assert_eq!(t.handlers.len(), 256);
+        assert!((t.get(255).unwrap())(&mut (), src, &[]).is_ok());
+        assert!((t.get(0).unwrap())(&mut (), src, &[]).is_err());
+    }
+}

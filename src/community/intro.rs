@@ -128,15 +128,13 @@ pub(crate) fn register_base_handlers<C: Community>(base: &mut CommunityBase<C>) 
         msg_id::INTRODUCTION_RESPONSE,
         Rc::new(on_new_introduction_response::<C>),
     );
+    // py-ipv8 logs a warning for deprecated Dispersy messages and does nothing. One
+    // shared handler for all of them (one allocation, not 17).
+    let deprecated: Handler<C> = Rc::new(|_: &mut C, _, _: &[u8]| Err(DropReason::Deprecated));
     for id in [
         255u8, 254, 253, 252, 251, 248, 247, 244, 243, 242, 241, 240, 239, 238, 237, 236, 235,
     ] {
-        // py-ipv8 logs a warning for deprecated Dispersy messages and does nothing.
-        set(
-            base,
-            id,
-            Rc::new(|_: &mut C, _, _: &[u8]| Err(DropReason::Deprecated)),
-        );
+        set(base, id, deprecated.clone());
     }
 }
 
@@ -201,14 +199,18 @@ pub fn get_peer_for_introduction<C: Community>(
     exclude: Option<&Peer>,
     new_style: bool,
 ) -> Option<Peer> {
-    let available: Vec<Peer> = c
-        .get_peers()
-        .into_iter()
-        .filter(|p| Some(p) != exclude && (new_style || p.address().is_ipv4()))
-        .collect();
+    let id = *c.base().community_id();
     let shared = c.base().shared().clone();
-    let mut s = shared.borrow_mut();
-    available.choose(&mut s.rng).cloned()
+    let mut guard = shared.borrow_mut();
+    let s = &mut *guard;
+    // References, not clones: the same candidates in the same order, so `choose`
+    // draws the same index from the RNG.
+    let available: Vec<&Peer> = s
+        .network
+        .peers_for_service_iter(&id)
+        .filter(|p| Some(*p) != exclude && (new_style || p.address().is_ipv4()))
+        .collect();
+    available.choose(&mut s.rng).map(|p| (*p).clone())
 }
 
 /// py-ipv8 `create_introduction_response`: also sends the puncture-request to the
@@ -260,7 +262,10 @@ pub fn create_introduction_response_with_prefix<C: Community>(
             lan_intro = addr;
             wan_intro = SocketAddr::new(b.my_estimated_wan.ip(), addr.port());
         } else {
-            lan_intro = intro.addresses().v4_lan.unwrap_or(NULL_ADDRESS);
+            lan_intro = intro
+                .addresses()
+                .v4_lan
+                .map_or(NULL_ADDRESS, SocketAddr::V4);
             wan_intro = addr;
         }
     }

@@ -4,6 +4,7 @@
 pub mod community;
 pub mod network;
 pub mod peer;
+mod sets;
 pub mod strategy;
 
 pub use community::{

@@ -13,9 +13,10 @@
 //!   "known" and a later `add_verified_peer` with its key only merges addresses.
 
 use super::peer::{KeyBin, Mid, Peer, PeerAddresses, ServiceId};
+use super::sets::{AddrKey, KeySet, ServiceSet};
 use crate::runtime::Instant;
 use indexmap::IndexMap;
-use rustc_hash::{FxBuildHasher, FxHashMap};
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 use std::net::SocketAddr;
 
 /// What we know of a walkable address (py-ipv8 `WalkableAddress`).
@@ -29,22 +30,48 @@ pub struct Walkable {
     pub new_style: bool,
 }
 
+/// How a [`Walkable`] is stored: the service as an index into `Network::services`
+/// (24 bytes instead of 40, one per known address).
+#[derive(Clone)]
+struct Walk {
+    introduced_by: Option<KeyBin>,
+    /// Index + 1 into `Network::services`; 0 = none.
+    service: u32,
+    new_style: bool,
+}
+
 #[derive(Clone)]
 struct Known {
     peer: Peer,
     /// In `verified_peers` (false only after `remove_by_address`, see QUIRK).
     verified: bool,
+    /// Its py-ipv8 `services_per_peer` entry (`None`: no entry). Kept with the peer
+    /// rather than in a second hash map keyed by the same 74-byte key.
+    services: Option<ServiceSet>,
 }
 
 /// The shared peer graph of one IPv8 instance.
 #[derive(Default)]
 pub struct Network {
-    all_addresses: IndexMap<SocketAddr, Walkable, FxBuildHasher>,
+    all_addresses: IndexMap<AddrKey, Walk, FxBuildHasher>,
+    /// The distinct service ids `all_addresses` refers to (interned, never shrinks:
+    /// one per community seen).
+    services: Vec<ServiceId>,
     /// py-ipv8 `verified_by_public_key_bin` (+ the `verified_peers` flag).
     known: IndexMap<KeyBin, Known, FxBuildHasher>,
     /// Address → keys of verified peers having that address (for `verified_by_address`).
-    by_address: FxHashMap<SocketAddr, Vec<KeyBin>>,
-    services_per_peer: FxHashMap<KeyBin, Vec<ServiceId>>,
+    /// Only looked up, never iterated; an IndexMap (8-byte index slots + dense
+    /// entries) because a plain hash map's 57-byte slots at ≤ 7/8 load cost ~3.6 KB
+    /// for 32 addresses.
+    by_address: IndexMap<AddrKey, KeySet, FxBuildHasher>,
+    /// `services_per_peer` entries of keys not in `known` (rare: py-ipv8 lets a
+    /// service be recorded before, or without, the peer).
+    orphan_services: FxHashMap<KeyBin, ServiceSet>,
+    /// Number of verified peers serving each service (kept in step with `known` and
+    /// the service sets by every mutation, so counting is O(1)).
+    service_counts: Vec<(ServiceId, usize)>,
+    /// Number of verified peers.
+    verified: usize,
     service_overlays: Vec<ServiceId>,
     blacklist: Vec<SocketAddr>,
     blacklist_mids: Vec<Mid>,
@@ -113,7 +140,7 @@ impl Network {
 
     /// Add an address with no introducer (e.g. from a snapshot).
     pub fn add_walkable_address(&mut self, address: SocketAddr) {
-        self.all_addresses.insert(
+        self.insert_address(
             address,
             Walkable {
                 introduced_by: None,
@@ -144,7 +171,7 @@ impl Network {
             },
         };
         if replace {
-            self.all_addresses.insert(
+            self.insert_address(
                 address,
                 Walkable {
                     introduced_by: Some(introducer.key_bin().clone()),
@@ -161,13 +188,23 @@ impl Network {
         self.all_addresses
             .iter()
             .filter(|(_, w)| w.introduced_by.as_ref() == Some(key))
-            .map(|(a, _)| *a)
+            .map(|(a, _)| a.get())
             .collect()
     }
 
     /// The walkable-address record of `address`.
-    pub fn walkable_info(&self, address: &SocketAddr) -> Option<&Walkable> {
-        self.all_addresses.get(address)
+    pub fn walkable_info(&self, address: &SocketAddr) -> Option<Walkable> {
+        let w = self.all_addresses.get(address)?;
+        Some(Walkable {
+            introduced_by: w.introduced_by.clone(),
+            service: self.service_of(w),
+            new_style: w.new_style,
+        })
+    }
+
+    fn service_of(&self, w: &Walk) -> Option<ServiceId> {
+        let i = (w.service as usize).checked_sub(1)?;
+        self.services.get(i).copied()
     }
 
     /// Addresses ready to be walked to (py-ipv8 `get_walkable_addresses`): all known
@@ -179,13 +216,11 @@ impl Network {
         service: Option<&ServiceId>,
         old_style: bool,
     ) -> Vec<SocketAddr> {
-        let mut exclude: Vec<SocketAddr> = Vec::new();
+        // Only membership is asked of `exclude`: a hash set cannot reach the order.
+        let mut exclude: FxHashSet<SocketAddr> = FxHashSet::default();
         for k in self.known.values().filter(|k| k.verified) {
             let serves = match service {
-                Some(s) => self
-                    .services_per_peer
-                    .get(k.peer.key_bin())
-                    .is_some_and(|v| v.contains(s)),
+                Some(s) => k.services.as_ref().is_some_and(|v| v.contains(s)),
                 None => true,
             };
             if serves {
@@ -194,6 +229,7 @@ impl Network {
         }
         let mut out = Vec::new();
         for (addr, w) in &self.all_addresses {
+            let addr = &addr.get();
             if exclude.contains(addr) {
                 continue;
             }
@@ -204,14 +240,21 @@ impl Network {
             if old_style && w.new_style {
                 continue;
             }
-            let mut ok = w.service.as_ref() == Some(sid);
+            let service = (w.service as usize)
+                .checked_sub(1)
+                .and_then(|i| self.services.get(i));
+            let mut ok = service == Some(sid);
             if let Some(intro) = &w.introduced_by {
-                if let Some(services) = self.services_per_peer.get_mut(intro) {
+                let entry = match self.known.get_mut(intro) {
+                    Some(k) => k.services.as_mut().map(|v| (v, k.verified)),
+                    None => self.orphan_services.get_mut(intro).map(|v| (v, false)),
+                };
+                if let Some((services, verified)) = entry {
                     // QUIRK (spec §7): py-ipv8 adds the recorded service to the
                     // introducer's *stored* service set while filtering.
-                    if let Some(s) = w.service {
-                        if !services.contains(&s) {
-                            services.push(s);
+                    if let Some(s) = service.copied() {
+                        if services.insert(s) && verified {
+                            count_add(&mut self.service_counts, &s, 1);
                         }
                     }
                     ok = ok || services.contains(sid);
@@ -234,7 +277,7 @@ impl Network {
         }
         if let Some(known) = self.known.get(peer.key_bin()) {
             // This may just be an address update.
-            let mut merged = *known.peer.addresses();
+            let mut merged = known.peer.addresses().clone();
             merged.update(peer.addresses());
             let key = peer.key_bin().clone();
             self.set_addresses(&key, merged);
@@ -249,71 +292,99 @@ impl Network {
                 return;
             }
             for a in peer.addresses().iter() {
-                self.all_addresses.entry(a).or_insert(Walkable {
-                    introduced_by: None,
-                    service: None,
-                    new_style: false,
-                });
+                if !self.all_addresses.contains_key(&a) {
+                    self.insert_address(
+                        a,
+                        Walkable {
+                            introduced_by: None,
+                            service: None,
+                            new_style: false,
+                        },
+                    );
+                }
             }
         }
         let key = peer.key_bin().clone();
         self.index_add(&key, peer.addresses());
+        let services = self.orphan_services.remove(&key);
+        reserve_doubling(&mut self.known);
         self.known.insert(
-            key,
+            key.clone(),
             Known {
                 peer,
                 verified: true,
+                services,
             },
         );
+        self.count(&key, true);
     }
 
     /// Union `services` into the services advertised by the peer with `key`.
     pub fn discover_services(&mut self, key: &KeyBin, services: &[ServiceId]) {
-        let set = self.services_per_peer.entry(key.clone()).or_default();
+        let (set, verified) = match self.known.get_mut(key) {
+            Some(k) => (
+                k.services.get_or_insert_with(ServiceSet::default),
+                k.verified,
+            ),
+            None => (self.orphan_services.entry(key.clone()).or_default(), false),
+        };
         for s in services {
-            if !set.contains(s) {
-                set.push(*s);
+            if set.insert(*s) && verified {
+                count_add(&mut self.service_counts, s, 1);
             }
         }
     }
 
     /// Replace the services advertised by the peer with `key`.
     pub fn set_services(&mut self, key: &KeyBin, services: Vec<ServiceId>) {
-        self.services_per_peer.insert(key.clone(), services);
+        self.count(key, false);
+        let set = ServiceSet::from_vec(services);
+        match self.known.get_mut(key) {
+            Some(k) => k.services = Some(set),
+            None => {
+                self.orphan_services.insert(key.clone(), set);
+            }
+        }
+        self.count(key, true);
     }
 
     /// Services advertised by the peer with `key`.
     pub fn services_for_peer(&self, key: &KeyBin) -> &[ServiceId] {
-        self.services_per_peer
-            .get(key)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
+        self.services_of(key).map_or(&[], ServiceSet::as_slice)
+    }
+
+    fn services_of(&self, key: &[u8]) -> Option<&ServiceSet> {
+        match self.known.get(key) {
+            Some(k) => k.services.as_ref(),
+            None => self.orphan_services.get(key),
+        }
     }
 
     /// Verified peers serving `service` (py-ipv8 `get_peers_for_service`), in insertion order.
     pub fn peers_for_service(&self, service: &ServiceId) -> Vec<Peer> {
-        self.verified_iter()
-            .filter(|p| self.serves(p.key_bin(), service))
-            .cloned()
-            .collect()
+        self.peers_for_service_iter(service).cloned().collect()
     }
 
-    /// Number of verified peers serving `service` (cheaper than `peers_for_service`).
+    /// [`peers_for_service`](Self::peers_for_service) without cloning, in the same order.
+    pub fn peers_for_service_iter<'a>(
+        &'a self,
+        service: &'a ServiceId,
+    ) -> impl Iterator<Item = &'a Peer> + 'a {
+        self.verified_serving(service)
+    }
+
+    /// Number of verified peers serving `service`, O(1) (kept up to date by every
+    /// mutation; equal to `peers_for_service(service).len()`).
     pub fn count_peers_for_service(&self, service: &ServiceId) -> usize {
-        self.verified_iter()
-            .filter(|p| self.serves(p.key_bin(), service))
-            .count()
+        self.service_counts
+            .iter()
+            .find(|(s, _)| s == service)
+            .map_or(0, |(_, n)| *n)
     }
 
     /// Whether the peer with this key advertises `service`.
     pub fn serves_service(&self, key: &KeyBin, service: &ServiceId) -> bool {
-        self.serves(key, service)
-    }
-
-    fn serves(&self, key: &KeyBin, service: &ServiceId) -> bool {
-        self.services_per_peer
-            .get(key)
-            .is_some_and(|v| v.contains(service))
+        self.services_of(key).is_some_and(|s| s.contains(service))
     }
 
     /// Number of known peers (verified or not; see [`Network::known_at`]).
@@ -332,9 +403,17 @@ impl Network {
         self.known.values().filter(|k| k.verified).map(|k| &k.peer)
     }
 
+    /// Verified peers whose service set contains `service`, in insertion order.
+    fn verified_serving<'a>(&'a self, service: &'a ServiceId) -> impl Iterator<Item = &'a Peer> {
+        self.known
+            .values()
+            .filter(move |k| k.verified && k.services.as_ref().is_some_and(|v| v.contains(service)))
+            .map(|k| &k.peer)
+    }
+
     /// Number of verified peers.
     pub fn verified_count(&self) -> usize {
-        self.known.values().filter(|k| k.verified).count()
+        self.verified
     }
 
     /// The known peer with this key bin (py-ipv8 `verified_by_public_key_bin`; may be a
@@ -357,12 +436,11 @@ impl Network {
 
     /// Modify the known peer with `key` (addresses are re-indexed afterwards).
     pub fn update_peer<R>(&mut self, key: &KeyBin, f: impl FnOnce(&mut Peer) -> R) -> Option<R> {
-        let before = *self.known.get(key)?.peer.addresses();
+        let before = self.known.get(key)?.peer.addresses().clone();
         let known = self.known.get_mut(key)?;
         let r = f(&mut known.peer);
-        let after = *known.peer.addresses();
-        let verified = known.verified;
-        if before != after && verified {
+        if known.verified && *known.peer.addresses() != before {
+            let after = known.peer.addresses().clone();
             self.index_remove(key, &before);
             self.index_add(key, &after);
         }
@@ -375,7 +453,7 @@ impl Network {
         let Some(key) = self
             .by_address
             .get(address)
-            .and_then(|v| v.first())
+            .and_then(KeySet::first)
             .cloned()
         else {
             return;
@@ -389,28 +467,30 @@ impl Network {
     /// their service sets (py-ipv8 `remove_by_address`; see QUIRK in the module doc).
     pub fn remove_by_address(&mut self, address: &SocketAddr) {
         self.all_addresses.swap_remove(address);
-        let Some(keys) = self.by_address.get(address).cloned() else {
+        let Some(keys) = self.by_address.get(address).map(|v| v.as_slice().to_vec()) else {
             return;
         };
         for key in keys {
+            self.count(&key, false);
             let addrs = match self.known.get_mut(&key) {
                 Some(k) if k.verified => {
                     // QUIRK (spec §7): the key → peer map keeps the entry.
                     k.verified = false;
-                    *k.peer.addresses()
+                    k.services = None;
+                    k.peer.addresses().clone()
                 }
                 _ => continue,
             };
             self.index_remove(&key, &addrs);
-            self.services_per_peer.remove(&key);
         }
     }
 
     /// Remove a peer completely: its addresses as walkable, its verified entry, its key
     /// map entry and its services (py-ipv8 `remove_peer`).
     pub fn remove_peer(&mut self, key: &KeyBin) {
+        self.count(key, false);
         let Some(k) = self.known.swap_remove(key) else {
-            self.services_per_peer.remove(key);
+            self.orphan_services.remove(key);
             return;
         };
         for a in k.peer.addresses().iter() {
@@ -419,7 +499,6 @@ impl Network {
         if k.verified {
             self.index_remove(key, k.peer.addresses());
         }
-        self.services_per_peer.remove(key);
     }
 
     /// Preferred addresses of every verified peer, skipping `0.0.0.0:0` (the content
@@ -433,15 +512,64 @@ impl Network {
 
     // ----- internals ----------------------------------------------------------------
 
+    /// `all_addresses.insert` (replacing in place, keeping the position) with exact
+    /// doubling growth.
+    fn insert_address(&mut self, address: SocketAddr, w: Walkable) {
+        let service = match w.service {
+            None => 0,
+            Some(s) => match self.services.iter().position(|x| *x == s) {
+                Some(i) => i + 1,
+                None => {
+                    self.services.push(s);
+                    self.services.len()
+                }
+            },
+        };
+        let w = Walk {
+            introduced_by: w.introduced_by,
+            // (4 billion distinct communities would be needed to overflow.)
+            service: u32::try_from(service).unwrap_or(0),
+            new_style: w.new_style,
+        };
+        match self.all_addresses.get_mut(&address) {
+            Some(old) => *old = w,
+            None => {
+                reserve_doubling(&mut self.all_addresses);
+                self.all_addresses.insert(AddrKey::from(address), w);
+            }
+        }
+    }
+
+    /// Add (`add`) or withdraw the contribution of the peer with `key` to the counts:
+    /// nothing unless it is verified; else one verified peer and one per service.
+    /// Called before a mutation with `false` and after it with `true`.
+    fn count(&mut self, key: &KeyBin, add: bool) {
+        if !self.is_verified(key) {
+            return;
+        }
+        let delta = if add { 1 } else { -1 };
+        self.verified = self.verified.saturating_add_signed(delta);
+        let Some(k) = self.known.get(key) else {
+            return;
+        };
+        for s in k.services.iter().flat_map(ServiceSet::as_slice) {
+            count_add(&mut self.service_counts, s, delta);
+        }
+    }
+
     fn set_addresses(&mut self, key: &KeyBin, addrs: PeerAddresses) {
         self.update_peer(key, |p| *p.addresses_mut() = addrs);
     }
 
     fn index_add(&mut self, key: &KeyBin, addrs: &PeerAddresses) {
         for a in addrs.iter() {
-            let v = self.by_address.entry(a).or_default();
-            if !v.contains(key) {
-                v.push(key.clone());
+            match self.by_address.get_mut(&a) {
+                Some(v) => v.insert(key),
+                None => {
+                    reserve_doubling(&mut self.by_address);
+                    self.by_address
+                        .insert(AddrKey::from(a), KeySet::One(key.clone()));
+                }
             }
         }
     }
@@ -449,12 +577,28 @@ impl Network {
     fn index_remove(&mut self, key: &KeyBin, addrs: &PeerAddresses) {
         for a in addrs.iter() {
             if let Some(v) = self.by_address.get_mut(&a) {
-                v.retain(|k| k != key);
-                if v.is_empty() {
-                    self.by_address.remove(&a);
+                if !v.remove(key) {
+                    self.by_address.swap_remove(&a);
                 }
             }
         }
+    }
+}
+
+/// Make room for one more entry, doubling the entry capacity exactly (IndexMap's own
+/// growth sizes the entries to the hash table's capacity, up to 1.75x the length;
+/// entries here are ~150 bytes and most nodes hold a few dozen).
+fn reserve_doubling<K: std::hash::Hash + Eq, V>(m: &mut IndexMap<K, V, FxBuildHasher>) {
+    if m.len() == m.capacity() {
+        m.reserve_exact(m.len().max(4));
+    }
+}
+
+/// Add `delta` to the count of `service`.
+fn count_add(counts: &mut Vec<(ServiceId, usize)>, service: &ServiceId, delta: isize) {
+    match counts.iter_mut().find(|(s, _)| s == service) {
+        Some((_, n)) => *n = n.saturating_add_signed(delta),
+        None => counts.push((*service, delta.max(0).unsigned_abs())),
     }
 }
 
@@ -585,5 +729,90 @@ mod tests {
             Some(Instant::from_secs(5))
         );
         assert_eq!(net.snapshot_addresses(), vec![addr(1), addr(2), addr(3)]);
+    }
+
+    /// The O(1) counts equal a scan of the store after any sequence of mutations
+    /// (adds, merges, service changes, the walkable QUIRK, both removals).
+    #[test]
+    fn counts_match_a_scan_under_random_mutations() {
+        use rand::{Rng, SeedableRng};
+        let scan = |net: &Network, s: &ServiceId| {
+            net.verified_iter()
+                .filter(|p| net.services_for_peer(p.key_bin()).contains(s))
+                .count()
+        };
+        for seed in 0..20u64 {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let mut net = Network::new();
+            for _ in 0..400 {
+                let n = rng.gen_range(1..=12u8);
+                let svc = if rng.gen_bool(0.5) { S } else { T };
+                match rng.gen_range(0..8) {
+                    0 | 1 => net.add_verified_peer(peer(n)),
+                    2 => net.discover_services(&key(n), &[svc]),
+                    3 => net.set_services(&key(n), vec![svc]),
+                    4 => net.discover_address(
+                        &peer(n),
+                        addr(rng.gen_range(1..=12)),
+                        Some(svc),
+                        false,
+                    ),
+                    5 => {
+                        let _ = net.walkable_addresses(Some(&svc), rng.gen_bool(0.5));
+                    }
+                    6 => net.remove_by_address(&addr(n)),
+                    _ => net.remove_peer(&key(n)),
+                }
+                for s in [S, T] {
+                    assert_eq!(
+                        net.count_peers_for_service(&s),
+                        scan(&net, &s),
+                        "seed {seed}"
+                    );
+                    assert_eq!(
+                        net.count_peers_for_service(&s),
+                        net.peers_for_service(&s).len()
+                    );
+                }
+                assert_eq!(
+                    net.verified_count(),
+                    net.verified_iter().count(),
+                    "seed {seed}"
+                );
+            }
+        }
+    }
+
+    /// Services recorded before the peer is known are its services once it is added;
+    /// `remove_by_address` forgets them (the peer stays known), `remove_peer` too.
+    #[test]
+    fn services_follow_py_ipv8_services_per_peer() {
+        let mut net = Network::new();
+        net.discover_services(&key(1), &[S]);
+        assert_eq!(net.services_for_peer(&key(1)), &[S]);
+        assert_eq!(net.count_peers_for_service(&S), 0, "not a peer yet");
+        net.add_verified_peer(peer(1));
+        assert_eq!(net.count_peers_for_service(&S), 1);
+        net.discover_services(&key(1), &[T, S]);
+        assert_eq!(net.services_for_peer(&key(1)), &[S, T]);
+        net.set_services(&key(1), vec![T]);
+        assert_eq!(net.count_peers_for_service(&S), 0);
+        assert_eq!(net.count_peers_for_service(&T), 1);
+        net.remove_by_address(&addr(1));
+        assert!(net.services_for_peer(&key(1)).is_empty());
+        assert_eq!(net.count_peers_for_service(&T), 0);
+        // A peer without a services entry is not given one by the walkable QUIRK;
+        // one with an (empty) entry is.
+        net.add_verified_peer(peer(2));
+        net.discover_address(&peer(2), addr(7), Some(T), false);
+        let _ = net.walkable_addresses(Some(&S), false);
+        assert!(net.services_for_peer(&key(2)).is_empty());
+        net.set_services(&key(2), vec![]);
+        let _ = net.walkable_addresses(Some(&S), false);
+        assert_eq!(net.services_for_peer(&key(2)), &[T]);
+        assert_eq!(net.count_peers_for_service(&T), 1);
+        net.discover_services(&key(3), &[S]);
+        net.remove_peer(&key(3));
+        assert!(net.services_for_peer(&key(3)).is_empty());
     }
 }

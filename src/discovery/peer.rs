@@ -10,7 +10,7 @@ use sha1::{Digest, Sha1};
 use std::collections::VecDeque;
 use std::fmt;
 use std::hash::{Hash, Hasher};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::sync::Arc;
 
 /// A public key in py-ipv8's key-bin format (`LibNaCLPK:` … or DER), shared cheaply.
@@ -40,28 +40,37 @@ pub fn mid_of(key_bin: &[u8]) -> Mid {
 }
 
 /// The addresses of a peer, one per address type (py-ipv8 keys `Peer.addresses` by
-/// the address class: `UDPv4Address`, `UDPv4LANAddress`, `UDPv6Address`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// the address class: `UDPv4Address`, `UDPv4LANAddress`, `UDPv6Address`). Each field
+/// has its family's type, the rare IPv6 one boxed: 24 bytes, where three
+/// `Option<SocketAddr>` take 96 (every peer store holds one per known peer).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PeerAddresses {
     /// The IPv4 (WAN / source) address.
-    pub v4: Option<SocketAddr>,
+    pub v4: Option<SocketAddrV4>,
     /// The IPv4 LAN address the peer reported in an introduction-request.
-    pub v4_lan: Option<SocketAddr>,
+    pub v4_lan: Option<SocketAddrV4>,
     /// The IPv6 address.
-    pub v6: Option<SocketAddr>,
+    pub v6: Option<Box<SocketAddrV6>>,
 }
 
 impl PeerAddresses {
     /// Every address, in a fixed order (v4, LAN, v6).
     pub fn iter(&self) -> impl Iterator<Item = SocketAddr> + '_ {
-        [self.v4, self.v4_lan, self.v6].into_iter().flatten()
+        [
+            self.v4.map(SocketAddr::V4),
+            self.v4_lan.map(SocketAddr::V4),
+            self.v6.as_deref().map(|a| SocketAddr::V6(*a)),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     /// Whether `addr` is one of these addresses (value equality, as in py-ipv8).
     pub fn contains(&self, addr: &SocketAddr) -> bool {
-        self.v4.as_ref() == Some(addr)
-            || self.v4_lan.as_ref() == Some(addr)
-            || self.v6.as_ref() == Some(addr)
+        match addr {
+            SocketAddr::V4(a) => self.v4.as_ref() == Some(a) || self.v4_lan.as_ref() == Some(a),
+            SocketAddr::V6(a) => self.v6.as_deref() == Some(a),
+        }
     }
 
     /// Merge `other` into `self` (py-ipv8 `addresses.update(other.addresses)`).
@@ -73,7 +82,7 @@ impl PeerAddresses {
             self.v4_lan = other.v4_lan;
         }
         if other.v6.is_some() {
-            self.v6 = other.v6;
+            self.v6.clone_from(&other.v6);
         }
     }
 }
@@ -90,7 +99,8 @@ pub struct Peer {
     /// from a message rather than from their own contact).
     pub last_response: Option<Instant>,
     lamport_timestamp: u64,
-    pings: VecDeque<Duration>,
+    /// Boxed: most peers are never pinged, and an empty `VecDeque` is 32 bytes.
+    pings: Option<Box<VecDeque<Duration>>>,
     /// Whether it speaks new-style (IPv6-capable) introductions.
     pub new_style_intro: bool,
     /// When set, `add_address` leaves the addresses alone.
@@ -109,7 +119,7 @@ impl Peer {
             creation_time: now,
             last_response: None,
             lamport_timestamp: 0,
-            pings: VecDeque::new(),
+            pings: None,
             new_style_intro: false,
             address_frozen: false,
         };
@@ -127,7 +137,7 @@ impl Peer {
             creation_time: now,
             last_response: None,
             lamport_timestamp: 0,
-            pings: VecDeque::new(),
+            pings: None,
             new_style_intro: false,
             address_frozen: false,
         }
@@ -156,10 +166,11 @@ impl Peer {
     /// The preferred address: IPv6 if known, else IPv4, else `0.0.0.0:0`. The LAN
     /// address is never preferred (spec §8).
     pub fn address(&self) -> SocketAddr {
-        self.addresses
-            .v6
-            .or(self.addresses.v4)
-            .unwrap_or(NULL_ADDRESS)
+        match (self.addresses.v6.as_deref(), self.addresses.v4) {
+            (Some(a), _) => SocketAddr::V6(*a),
+            (None, Some(a)) => SocketAddr::V4(a),
+            (None, None) => NULL_ADDRESS,
+        }
     }
 
     /// Record an address of the peer's WAN/IPv6 type (py-ipv8 `Peer.add_address`):
@@ -169,40 +180,47 @@ impl Peer {
             return;
         }
         match address {
-            SocketAddr::V4(_) => self.addresses.v4 = Some(address),
-            SocketAddr::V6(_) => self.addresses.v6 = Some(address),
+            SocketAddr::V4(a) => self.addresses.v4 = Some(a),
+            SocketAddr::V6(a) => self.addresses.v6 = Some(Box::new(a)),
         }
     }
 
-    /// Record the LAN address reported by the peer (`UDPv4LANAddress`).
+    /// Record the LAN address reported by the peer (`UDPv4LANAddress`). py-ipv8's LAN
+    /// address class is IPv4 only, and so are its callers (the introduction handlers
+    /// pass only IPv4 LAN addresses): an IPv6 address is ignored.
     pub fn set_lan_address(&mut self, address: SocketAddr) {
         if self.address_frozen {
             return;
         }
-        self.addresses.v4_lan = Some(address);
+        if let SocketAddr::V4(a) = address {
+            self.addresses.v4_lan = Some(a);
+        }
     }
 
     /// Record a ping round-trip time (keeps the last [`MAX_PINGS`]).
     pub fn add_ping(&mut self, rtt: Duration) {
-        if self.pings.len() == MAX_PINGS {
-            self.pings.pop_front();
+        let pings = self
+            .pings
+            .get_or_insert_with(|| Box::new(VecDeque::with_capacity(MAX_PINGS)));
+        if pings.len() == MAX_PINGS {
+            pings.pop_front();
         }
-        self.pings.push_back(rtt);
+        pings.push_back(rtt);
     }
 
     /// The remembered ping round-trip times, oldest first.
     pub fn pings(&self) -> impl Iterator<Item = &Duration> {
-        self.pings.iter()
+        self.pings.iter().flat_map(|p| p.iter())
     }
 
     /// Number of remembered pings.
     pub fn ping_count(&self) -> usize {
-        self.pings.len()
+        self.pings.as_ref().map_or(0, |p| p.len())
     }
 
     /// Median ping (mean of the middle two for an even count), if any.
     pub fn median_ping(&self) -> Option<Duration> {
-        let mut v: Vec<Duration> = self.pings.iter().copied().collect();
+        let mut v: Vec<Duration> = self.pings().copied().collect();
         v.sort();
         let n = v.len();
         match n {

@@ -172,8 +172,9 @@ impl Driver {
             match deadline {
                 Some(d) if d > self.clock.now() => {
                     let sleep = self.clock.sleep_until(d);
+                    // `Woken` is `Unpin` (a reference): no box per sleep.
                     let woke = Woken { driver: &self };
-                    match select(sleep, Box::pin(woke)).await {
+                    match select(sleep, woke).await {
                         Either::Left(_) | Either::Right(_) => {}
                     }
                 }

@@ -251,9 +251,15 @@ impl Node {
         if self.pending.is_empty() {
             let mut s = self.shared.borrow_mut();
             if s.out.is_empty() {
+                // Drained: an idle node keeps no buffer (a burst's capacity would
+                // otherwise stay allocated for the rest of the run).
+                if self.pending.capacity() > 0 {
+                    self.pending = VecDeque::new();
+                }
                 return None;
             }
-            self.pending.extend(s.out.drain(..));
+            // Take the outbox's buffer as is (O(1)); the outbox starts empty again.
+            self.pending = VecDeque::from(std::mem::take(&mut s.out));
         }
         self.pending.pop_front()
     }

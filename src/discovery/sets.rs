@@ -1,0 +1,229 @@
+//! Compact pieces of the [`Network`](super::Network)'s maps: small ordered sets kept
+//! per peer and per address — almost always one element, so that one lives inline
+//! and only more spill to the heap (a `Vec` would allocate room for four on its first
+//! push: 80 bytes for one service id, 64 for one key) — and a 16-byte address key.
+
+use super::peer::{KeyBin, ServiceId};
+use std::hash::{Hash, Hasher};
+use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
+
+/// A socket address as a map key: 16 bytes where a `SocketAddr` takes 32 (the rare
+/// IPv6 address is boxed). It hashes and compares as the `SocketAddr` it stands for,
+/// so maps keyed by it are looked up with a plain `&SocketAddr`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum AddrKey {
+    /// IPv4.
+    V4(SocketAddrV4),
+    /// IPv6.
+    V6(Box<SocketAddrV6>),
+}
+
+impl AddrKey {
+    /// The address.
+    pub(crate) fn get(&self) -> SocketAddr {
+        match self {
+            AddrKey::V4(a) => SocketAddr::V4(*a),
+            AddrKey::V6(a) => SocketAddr::V6(**a),
+        }
+    }
+}
+
+impl From<SocketAddr> for AddrKey {
+    fn from(a: SocketAddr) -> Self {
+        match a {
+            SocketAddr::V4(a) => AddrKey::V4(a),
+            SocketAddr::V6(a) => AddrKey::V6(Box::new(a)),
+        }
+    }
+}
+
+impl Hash for AddrKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // Exactly as the `SocketAddr` hashes, so `Equivalent` lookups find it.
+        self.get().hash(state)
+    }
+}
+
+impl indexmap::Equivalent<AddrKey> for SocketAddr {
+    fn equivalent(&self, key: &AddrKey) -> bool {
+        match (self, key) {
+            (SocketAddr::V4(a), AddrKey::V4(b)) => a == b,
+            (SocketAddr::V6(a), AddrKey::V6(b)) => a == &**b,
+            _ => false,
+        }
+    }
+}
+
+/// The services one peer advertises, in first-seen order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) enum ServiceSet {
+    /// None.
+    #[default]
+    Empty,
+    /// Exactly one.
+    One(ServiceId),
+    /// Two or more.
+    Many(Vec<ServiceId>),
+}
+
+impl ServiceSet {
+    /// A set holding `v` in its order (`v` has no duplicates).
+    pub(crate) fn from_vec(mut v: Vec<ServiceId>) -> Self {
+        match v.len() {
+            0 => ServiceSet::Empty,
+            1 => v.pop().map_or(ServiceSet::Empty, ServiceSet::One),
+            _ => ServiceSet::Many(v),
+        }
+    }
+
+    /// The services, in order.
+    pub(crate) fn as_slice(&self) -> &[ServiceId] {
+        match self {
+            ServiceSet::Empty => &[],
+            ServiceSet::One(s) => std::slice::from_ref(s),
+            ServiceSet::Many(v) => v,
+        }
+    }
+
+    /// Whether `s` is in the set.
+    pub(crate) fn contains(&self, s: &ServiceId) -> bool {
+        self.as_slice().contains(s)
+    }
+
+    /// Append `s` if absent; whether it was added.
+    pub(crate) fn insert(&mut self, s: ServiceId) -> bool {
+        if self.contains(&s) {
+            return false;
+        }
+        *self = match std::mem::take(self) {
+            ServiceSet::Empty => ServiceSet::One(s),
+            ServiceSet::One(a) => ServiceSet::Many(vec![a, s]),
+            ServiceSet::Many(mut v) => {
+                v.push(s);
+                ServiceSet::Many(v)
+            }
+        };
+        true
+    }
+}
+
+/// The keys of the verified peers having one address, in the order they got it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum KeySet {
+    /// Exactly one.
+    One(KeyBin),
+    /// Two or more (never fewer: shrinking turns it back into `One`); boxed so the
+    /// set is 16 bytes, the size of one key.
+    Many(Box<Vec<KeyBin>>),
+}
+
+impl KeySet {
+    /// The earliest key.
+    pub(crate) fn first(&self) -> Option<&KeyBin> {
+        match self {
+            KeySet::One(k) => Some(k),
+            KeySet::Many(v) => v.first(),
+        }
+    }
+
+    /// The keys, in order.
+    pub(crate) fn as_slice(&self) -> &[KeyBin] {
+        match self {
+            KeySet::One(k) => std::slice::from_ref(k),
+            KeySet::Many(v) => v.as_slice(),
+        }
+    }
+
+    /// Append `key` if absent.
+    pub(crate) fn insert(&mut self, key: &KeyBin) {
+        if self.as_slice().contains(key) {
+            return;
+        }
+        match self {
+            KeySet::One(a) => *self = KeySet::Many(Box::new(vec![a.clone(), key.clone()])),
+            KeySet::Many(v) => v.push(key.clone()),
+        }
+    }
+
+    /// Remove `key`; `false` when the set is now empty (the caller drops it).
+    pub(crate) fn remove(&mut self, key: &KeyBin) -> bool {
+        match self {
+            KeySet::One(a) => a != key,
+            KeySet::Many(v) => {
+                v.retain(|k| k != key);
+                if v.len() == 1 {
+                    if let Some(k) = v.pop() {
+                        *self = KeySet::One(k);
+                    }
+                }
+                !v_is_empty(self)
+            }
+        }
+    }
+}
+
+fn v_is_empty(s: &KeySet) -> bool {
+    match s {
+        KeySet::One(_) => false,
+        KeySet::Many(v) => v.is_empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn addr_key_is_found_by_its_socket_addr() {
+        use indexmap::IndexMap;
+        let v4: SocketAddr = "1.2.3.4:5".parse().unwrap();
+        let v6: SocketAddr = "[::1]:7".parse().unwrap();
+        let mut m: IndexMap<AddrKey, u8, rustc_hash::FxBuildHasher> = IndexMap::default();
+        m.insert(AddrKey::from(v4), 1);
+        m.insert(AddrKey::from(v6), 2);
+        assert_eq!(m.get(&v4), Some(&1));
+        assert_eq!(m.get(&v6), Some(&2));
+        assert_eq!(m.get(&"1.2.3.4:6".parse::<SocketAddr>().unwrap()), None);
+        assert_eq!(AddrKey::from(v6).get(), v6);
+        assert_eq!(m.swap_remove(&v4), Some(1));
+        assert_eq!(m.len(), 1);
+        assert_eq!(std::mem::size_of::<AddrKey>(), 16);
+    }
+
+    #[test]
+    fn service_set_keeps_order_without_duplicates() {
+        let mut s = ServiceSet::default();
+        assert!(s.as_slice().is_empty());
+        assert!(s.insert([1; 20]));
+        assert!(matches!(s, ServiceSet::One(_)));
+        assert!(!s.insert([1; 20]));
+        assert!(s.insert([2; 20]));
+        assert!(s.insert([0; 20]));
+        assert_eq!(s.as_slice(), &[[1; 20], [2; 20], [0; 20]]);
+        assert!(s.contains(&[2; 20]) && !s.contains(&[3; 20]));
+        assert_eq!(
+            ServiceSet::from_vec(vec![[4; 20]]),
+            ServiceSet::One([4; 20])
+        );
+        assert_eq!(ServiceSet::from_vec(vec![]), ServiceSet::Empty);
+    }
+
+    #[test]
+    fn key_set_first_is_the_earliest_remaining() {
+        let k = |n: u8| -> KeyBin { Arc::from(vec![n; 3].into_boxed_slice()) };
+        let mut s = KeySet::One(k(1));
+        s.insert(&k(1));
+        assert_eq!(s.as_slice().len(), 1);
+        s.insert(&k(2));
+        s.insert(&k(3));
+        assert_eq!(s.first(), Some(&k(1)));
+        assert!(s.remove(&k(1)));
+        assert_eq!(s.as_slice(), &[k(2), k(3)]);
+        assert!(s.remove(&k(3)));
+        assert!(matches!(&s, KeySet::One(x) if *x == k(2)));
+        assert!(s.remove(&k(9)), "absent key: still one left");
+        assert!(!s.remove(&k(2)), "now empty");
+        assert_eq!(std::mem::size_of::<KeySet>(), 16);
+    }
+}
