@@ -13,7 +13,7 @@
 //!   "known" and a later `add_verified_peer` with its key only merges addresses.
 
 use super::peer::{KeyBin, Mid, Peer, PeerAddresses, ServiceId};
-use super::sets::{AddrKey, KeySet, ServiceSet};
+use super::sets::{AddrKey, KeySet, ServiceCounts, ServiceSet};
 use crate::runtime::Instant;
 use indexmap::IndexMap;
 use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
@@ -69,7 +69,7 @@ pub struct Network {
     orphan_services: FxHashMap<KeyBin, ServiceSet>,
     /// Number of verified peers serving each service (kept in step with `known` and
     /// the service sets by every mutation, so counting is O(1)).
-    service_counts: Vec<(ServiceId, usize)>,
+    service_counts: ServiceCounts,
     /// Number of verified peers.
     verified: usize,
     service_overlays: Vec<ServiceId>,
@@ -254,7 +254,7 @@ impl Network {
                     // introducer's *stored* service set while filtering.
                     if let Some(s) = service.copied() {
                         if services.insert(s) && verified {
-                            count_add(&mut self.service_counts, &s, 1);
+                            self.service_counts.add(&s, 1);
                         }
                     }
                     ok = ok || services.contains(sid);
@@ -330,7 +330,7 @@ impl Network {
         };
         for s in services {
             if set.insert(*s) && verified {
-                count_add(&mut self.service_counts, s, 1);
+                self.service_counts.add(s, 1);
             }
         }
     }
@@ -376,10 +376,7 @@ impl Network {
     /// Number of verified peers serving `service`, O(1) (kept up to date by every
     /// mutation; equal to `peers_for_service(service).len()`).
     pub fn count_peers_for_service(&self, service: &ServiceId) -> usize {
-        self.service_counts
-            .iter()
-            .find(|(s, _)| s == service)
-            .map_or(0, |(_, n)| *n)
+        self.service_counts.get(service)
     }
 
     /// Whether the peer with this key advertises `service`.
@@ -553,7 +550,7 @@ impl Network {
             return;
         };
         for s in k.services.iter().flat_map(ServiceSet::as_slice) {
-            count_add(&mut self.service_counts, s, delta);
+            self.service_counts.add(s, delta);
         }
     }
 
@@ -591,14 +588,6 @@ impl Network {
 fn reserve_doubling<K: std::hash::Hash + Eq, V>(m: &mut IndexMap<K, V, FxBuildHasher>) {
     if m.len() == m.capacity() {
         m.reserve_exact(m.len().max(4));
-    }
-}
-
-/// Add `delta` to the count of `service`.
-fn count_add(counts: &mut Vec<(ServiceId, usize)>, service: &ServiceId, delta: isize) {
-    match counts.iter_mut().find(|(s, _)| s == service) {
-        Some((_, n)) => *n = n.saturating_add_signed(delta),
-        None => counts.push((*service, delta.max(0).unsigned_abs())),
     }
 }
 

@@ -107,6 +107,56 @@ impl ServiceSet {
     }
 }
 
+/// Verified peers per service id. The first two services live inline: a node's
+/// walker tick reads its overlay's count every `walker_interval`, and an idle node
+/// does nothing else, so that read should not miss the cache on a heap buffer.
+#[derive(Default)]
+pub(crate) struct ServiceCounts {
+    inline: [(ServiceId, usize); 2],
+    inline_len: u8,
+    more: Vec<(ServiceId, usize)>,
+}
+
+impl ServiceCounts {
+    fn entries(&self) -> impl Iterator<Item = &(ServiceId, usize)> {
+        self.inline
+            .iter()
+            .take(usize::from(self.inline_len))
+            .chain(self.more.iter())
+    }
+
+    /// The count of `service` (0 if never counted).
+    pub(crate) fn get(&self, service: &ServiceId) -> usize {
+        self.entries()
+            .find(|(s, _)| s == service)
+            .map_or(0, |(_, n)| *n)
+    }
+
+    /// Add `delta` to the count of `service` (saturating at 0).
+    pub(crate) fn add(&mut self, service: &ServiceId, delta: isize) {
+        let len = usize::from(self.inline_len);
+        let found = self
+            .inline
+            .iter_mut()
+            .take(len)
+            .chain(self.more.iter_mut())
+            .find(|(s, _)| s == service);
+        match found {
+            Some((_, n)) => *n = n.saturating_add_signed(delta),
+            None => {
+                let entry = (*service, delta.max(0).unsigned_abs());
+                match self.inline.get_mut(len) {
+                    Some(slot) => {
+                        *slot = entry;
+                        self.inline_len += 1;
+                    }
+                    None => self.more.push(entry),
+                }
+            }
+        }
+    }
+}
+
 /// The keys of the verified peers having one address, in the order they got it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum KeySet {
@@ -189,6 +239,22 @@ mod tests {
         assert_eq!(m.swap_remove(&v4), Some(1));
         assert_eq!(m.len(), 1);
         assert_eq!(std::mem::size_of::<AddrKey>(), 16);
+    }
+
+    #[test]
+    fn service_counts_inline_then_spilled() {
+        let mut c = ServiceCounts::default();
+        assert_eq!(c.get(&[1; 20]), 0);
+        for n in 1..=4u8 {
+            c.add(&[n; 20], isize::from(n));
+        }
+        c.add(&[3; 20], -1);
+        c.add(&[1; 20], -5);
+        assert_eq!(
+            (1..=4u8).map(|n| c.get(&[n; 20])).collect::<Vec<_>>(),
+            vec![0, 2, 2, 4]
+        );
+        assert_eq!(c.more.len(), 2);
     }
 
     #[test]
