@@ -464,7 +464,7 @@ impl Network {
     /// their service sets (py-ipv8 `remove_by_address`; see QUIRK in the module doc).
     pub fn remove_by_address(&mut self, address: &SocketAddr) {
         self.all_addresses.swap_remove(address);
-        let Some(keys) = self.by_address.get(address).map(|v| v.as_slice().to_vec()) else {
+        let Some(keys) = self.by_address.get(address).map(KeySet::to_vec) else {
             return;
         };
         for key in keys {

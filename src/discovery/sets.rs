@@ -4,6 +4,8 @@
 //! push: 80 bytes for one service id, 64 for one key) — and a 16-byte address key.
 
 use super::peer::{KeyBin, ServiceId};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
 
@@ -157,14 +159,65 @@ impl ServiceCounts {
     }
 }
 
+/// Past this many keys an address's set is indexed: every peer's LAN estimate in the
+/// docs' setup is 0.0.0.0:0, so a bootstrap server's set for that address holds every
+/// peer it knows, and a linear `contains` per request made join bursts O(N²).
+const INDEXED_FROM: usize = 32;
+
+/// A large [`KeySet`]: insertion order by sequence number, and the sequence of a key.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct IndexedKeys {
+    order: BTreeMap<u64, KeyBin>,
+    seq: FxHashMap<KeyBin, u64>,
+    next: u64,
+}
+
+impl IndexedKeys {
+    fn from_keys(keys: impl IntoIterator<Item = KeyBin>) -> Self {
+        let mut s = IndexedKeys::default();
+        for k in keys {
+            s.insert(k);
+        }
+        s
+    }
+
+    fn insert(&mut self, key: KeyBin) {
+        if self.seq.contains_key(&key) {
+            return;
+        }
+        self.order.insert(self.next, key.clone());
+        self.seq.insert(key, self.next);
+        self.next += 1;
+    }
+
+    fn remove(&mut self, key: &KeyBin) {
+        if let Some(n) = self.seq.remove(key) {
+            self.order.remove(&n);
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+}
+
 /// The keys of the verified peers having one address, in the order they got it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum KeySet {
     /// Exactly one.
     One(KeyBin),
-    /// Two or more (never fewer: shrinking turns it back into `One`); boxed so the
-    /// set is 16 bytes, the size of one key.
-    Many(Box<Vec<KeyBin>>),
+    /// Two or more (shrinking to one turns it back into `One`); boxed so the set is
+    /// 16 bytes, the size of one key.
+    Many(Box<ManyKeys>),
+}
+
+/// Two or more keys.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum ManyKeys {
+    /// Up to [`INDEXED_FROM`]: a list.
+    Small(Vec<KeyBin>),
+    /// More: O(log n) insert, remove and first.
+    Indexed(IndexedKeys),
 }
 
 impl KeySet {
@@ -172,56 +225,127 @@ impl KeySet {
     pub(crate) fn first(&self) -> Option<&KeyBin> {
         match self {
             KeySet::One(k) => Some(k),
-            KeySet::Many(v) => v.first(),
+            KeySet::Many(m) => match &**m {
+                ManyKeys::Small(v) => v.first(),
+                ManyKeys::Indexed(s) => s.order.values().next(),
+            },
         }
     }
 
     /// The keys, in order.
-    pub(crate) fn as_slice(&self) -> &[KeyBin] {
+    pub(crate) fn to_vec(&self) -> Vec<KeyBin> {
         match self {
-            KeySet::One(k) => std::slice::from_ref(k),
-            KeySet::Many(v) => v.as_slice(),
+            KeySet::One(k) => vec![k.clone()],
+            KeySet::Many(m) => match &**m {
+                ManyKeys::Small(v) => v.clone(),
+                ManyKeys::Indexed(s) => s.order.values().cloned().collect(),
+            },
+        }
+    }
+
+    /// Number of keys.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            KeySet::One(_) => 1,
+            KeySet::Many(m) => match &**m {
+                ManyKeys::Small(v) => v.len(),
+                ManyKeys::Indexed(s) => s.len(),
+            },
         }
     }
 
     /// Append `key` if absent.
     pub(crate) fn insert(&mut self, key: &KeyBin) {
-        if self.as_slice().contains(key) {
-            return;
-        }
         match self {
-            KeySet::One(a) => *self = KeySet::Many(Box::new(vec![a.clone(), key.clone()])),
-            KeySet::Many(v) => v.push(key.clone()),
+            KeySet::One(a) => {
+                if a != key {
+                    *self = KeySet::Many(Box::new(ManyKeys::Small(vec![a.clone(), key.clone()])));
+                }
+            }
+            KeySet::Many(m) => match &mut **m {
+                ManyKeys::Small(v) => {
+                    if v.contains(key) {
+                        return;
+                    }
+                    v.push(key.clone());
+                    if v.len() > INDEXED_FROM {
+                        let keys = std::mem::take(v);
+                        **m = ManyKeys::Indexed(IndexedKeys::from_keys(keys));
+                    }
+                }
+                ManyKeys::Indexed(s) => s.insert(key.clone()),
+            },
         }
     }
 
     /// Remove `key`; `false` when the set is now empty (the caller drops it).
     pub(crate) fn remove(&mut self, key: &KeyBin) -> bool {
-        match self {
-            KeySet::One(a) => a != key,
-            KeySet::Many(v) => {
+        let KeySet::Many(m) = self else {
+            return matches!(self, KeySet::One(a) if a != key);
+        };
+        let rest: Option<Vec<KeyBin>> = match &mut **m {
+            ManyKeys::Small(v) => {
                 v.retain(|k| k != key);
-                if v.len() == 1 {
-                    if let Some(k) = v.pop() {
+                (v.len() <= 1).then(|| std::mem::take(v))
+            }
+            ManyKeys::Indexed(s) => {
+                s.remove(key);
+                (s.len() <= INDEXED_FROM / 2).then(|| s.order.values().cloned().collect())
+            }
+        };
+        if let Some(mut keys) = rest {
+            match keys.len() {
+                0 => return false,
+                1 => {
+                    if let Some(k) = keys.pop() {
                         *self = KeySet::One(k);
                     }
                 }
-                !v_is_empty(self)
+                _ => **m = ManyKeys::Small(keys),
             }
         }
-    }
-}
-
-fn v_is_empty(s: &KeySet) -> bool {
-    match s {
-        KeySet::One(_) => false,
-        KeySet::Many(v) => v.is_empty(),
+        true
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_set_matches_an_ordered_vec_across_indexing() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
+        let keys: Vec<KeyBin> = (0..200u32)
+            .map(|i| std::sync::Arc::from(&i.to_be_bytes()[..]))
+            .collect();
+        let mut set: Option<KeySet> = None;
+        let mut model: Vec<KeyBin> = Vec::new();
+        for step in 0..20_000 {
+            // Grow for a while, then shrink, then grow again: crosses both thresholds.
+            let grow = (step / 2000) % 2 == 0;
+            let k = keys[rng.gen_range(0..keys.len())].clone();
+            if grow || rng.gen_bool(0.2) {
+                match &mut set {
+                    Some(s) => s.insert(&k),
+                    None => set = Some(KeySet::One(k.clone())),
+                }
+                if !model.contains(&k) {
+                    model.push(k);
+                }
+            } else if let Some(s) = &mut set {
+                if !s.remove(&k) {
+                    set = None;
+                }
+                model.retain(|m| m != &k);
+            }
+            let got = set.as_ref().map(KeySet::to_vec).unwrap_or_default();
+            assert_eq!(got, model, "step {step}");
+            assert_eq!(set.as_ref().and_then(KeySet::first), model.first());
+            assert_eq!(set.as_ref().map_or(0, KeySet::len), model.len());
+        }
+    }
     use std::sync::Arc;
 
     #[test]
@@ -280,12 +404,12 @@ mod tests {
         let k = |n: u8| -> KeyBin { Arc::from(vec![n; 3].into_boxed_slice()) };
         let mut s = KeySet::One(k(1));
         s.insert(&k(1));
-        assert_eq!(s.as_slice().len(), 1);
+        assert_eq!(s.len(), 1);
         s.insert(&k(2));
         s.insert(&k(3));
         assert_eq!(s.first(), Some(&k(1)));
         assert!(s.remove(&k(1)));
-        assert_eq!(s.as_slice(), &[k(2), k(3)]);
+        assert_eq!(s.to_vec(), vec![k(2), k(3)]);
         assert!(s.remove(&k(3)));
         assert!(matches!(&s, KeySet::One(x) if *x == k(2)));
         assert!(s.remove(&k(9)), "absent key: still one left");
