@@ -99,7 +99,9 @@ pub struct Peer {
     /// from a message rather than from their own contact).
     pub last_response: Option<Instant>,
     lamport_timestamp: u64,
-    /// Boxed: most peers are never pinged, and an empty `VecDeque` is 32 bytes.
+    /// Boxed: most peers are never pinged, and an empty `VecDeque` is 32 bytes
+    /// where the box is 8 (the extra allocation is made only by the first ping).
+    #[allow(clippy::box_collection)]
     pings: Option<Box<VecDeque<Duration>>>,
     /// Whether it speaks new-style (IPv6-capable) introductions.
     pub new_style_intro: bool,

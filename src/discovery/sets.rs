@@ -163,7 +163,9 @@ pub(crate) enum KeySet {
     /// Exactly one.
     One(KeyBin),
     /// Two or more (never fewer: shrinking turns it back into `One`); boxed so the
-    /// set is 16 bytes, the size of one key.
+    /// set is 16 bytes, the size of one key (the extra allocation only for the rare
+    /// shared address).
+    #[allow(clippy::box_collection)]
     Many(Box<Vec<KeyBin>>),
 }
 
