@@ -2,8 +2,9 @@
 # The cost-growth runs of benches/README.md: the bench scenarios, one core each, then the
 # table (printed) and the log-log plot (benches/img/scaling.{svg,png}).
 #
-#   benches/scale.sh            # 20 … 10k peers, real and fast crypto (~5 min)
-#   benches/scale.sh --long     # + 100k peers real, 100k and 1M fast (~1 h; by hand, never in CI)
+#   benches/scale.sh            # 20 … 10k peers, real and fast crypto (~3 min)
+#   benches/scale.sh --long     # + 100k peers real (~16 min) and fast (~3 min); by hand, never in CI
+# (1M peers in fast mode does not fit in 24 GiB yet: see benches/README.md, "Memory".)
 #
 # Results go to results/bench/<run>/ (summary.json, metrics.csv, …).
 set -euo pipefail
@@ -31,8 +32,6 @@ run matrix-10k-fast scenarios/bench/matrix-10k.toml --set crypto=fast
 if [ "${1:-}" = "--long" ]; then
   run matrix-100k scenarios/bench/matrix-100k.toml
   run matrix-100k-fast scenarios/bench/matrix-100k.toml --set crypto=fast
-  run matrix-1m-fast scenarios/bench/matrix-100k.toml --set crypto=fast \
-    --set group.0.count=1000000 --set bootstrap.servers=16
 fi
 "$bin" scaling "$out"/matrix-* --out benches/img/scaling.svg --out benches/img/scaling.png
 "$bin" scaling "$out"/docs-* --out "$out/docs-scaling.svg"
