@@ -56,6 +56,13 @@ impl<C> Overlay<C> {
     }
 }
 
+/// py-ipv8 `IPv8.on_tick`: a walker runs when its target is −1 or the overlay has
+/// fewer peers than the target.
+fn walker_runs<C: Community>(community: &C, target_peers: i64) -> bool {
+    target_peers < 0
+        || i64::try_from(CommunityExt::peer_count(community)).unwrap_or(i64::MAX) < target_peers
+}
+
 /// What the node needs of an overlay, whatever its type.
 pub trait AnyOverlay {
     /// The 22-byte prefix.
@@ -68,6 +75,8 @@ pub trait AnyOverlay {
     fn on_packet(&mut self, src: SocketAddr, data: &[u8]) -> Result<(), DropReason>;
     /// Run each walker whose target is not reached (one IPv8 tick).
     fn tick(&mut self);
+    /// Whether a tick now would run any walker (false: the tick is a no-op).
+    fn wants_tick(&self) -> bool;
     /// The earliest task/cache deadline.
     fn poll_timeout(&self) -> Option<Instant>;
     /// Run due tasks and timeouts.
@@ -109,14 +118,16 @@ impl<C: Community> AnyOverlay for Overlay<C> {
 
     fn tick(&mut self) {
         for w in &mut self.walkers {
-            // py-ipv8 `IPv8.on_tick`: target −1 or fewer peers than the target.
-            let run = w.target_peers < 0
-                || i64::try_from(CommunityExt::peer_count(&self.community)).unwrap_or(i64::MAX)
-                    < w.target_peers;
-            if run {
+            if walker_runs(&self.community, w.target_peers) {
                 w.strategy.take_step(&mut self.community);
             }
         }
+    }
+
+    fn wants_tick(&self) -> bool {
+        self.walkers
+            .iter()
+            .any(|w| walker_runs(&self.community, w.target_peers))
     }
 
     fn poll_timeout(&self) -> Option<Instant> {

@@ -30,7 +30,10 @@ pub struct Node {
     shared: Shared,
     overlays: Vec<Box<dyn AnyOverlay>>,
     walker_interval: Duration,
+    /// The next point of the tick grid (start + k × `walker_interval`).
     next_tick: Option<Instant>,
+    /// No walker would run: ticks are no-ops and are not scheduled (see `settle`).
+    dormant: bool,
     running: bool,
     pending: VecDeque<Outgoing>,
     /// Overrides the LAN address estimate at start (None: the endpoint's address).
@@ -51,6 +54,7 @@ impl Node {
             overlays: Vec::new(),
             walker_interval,
             next_tick: None,
+            dormant: false,
             running: false,
             pending: VecDeque::new(),
             estimated_lan: None,
@@ -73,12 +77,20 @@ impl Node {
     pub fn add_overlay<C: Community>(&mut self, community: C, walkers: Vec<Walker<C>>) -> usize {
         self.overlays
             .push(Box::new(Overlay::new(community, walkers)));
+        self.wake_ticks();
         self.overlays.len() - 1
+    }
+
+    /// A new overlay may want ticks that a dormant node no longer schedules.
+    fn wake_ticks(&mut self) {
+        let now = self.shared.borrow().now;
+        self.settle(now);
     }
 
     /// Add an already type-erased overlay (from the configuration registry).
     pub fn add_boxed_overlay(&mut self, overlay: Box<dyn AnyOverlay>) -> usize {
         self.overlays.push(overlay);
+        self.wake_ticks();
         self.overlays.len() - 1
     }
 
@@ -151,6 +163,7 @@ impl Node {
         }
         self.running = true;
         self.next_tick = Some(now);
+        self.dormant = false;
     }
 
     /// Stop: unload the overlays (tasks cancelled), close the endpoint and drop what was
@@ -209,6 +222,7 @@ impl Node {
         if let Err(reason) = result {
             self.shared.borrow_mut().stats.drop(reason);
         }
+        self.settle(now);
     }
 
     /// Time passed: run the strategy tick if due, then due tasks and timeouts.
@@ -217,7 +231,7 @@ impl Node {
             return;
         }
         self.shared.borrow_mut().now = now;
-        if self.next_tick.is_some_and(|t| t <= now) {
+        if !self.dormant && self.next_tick.is_some_and(|t| t <= now) {
             // py-ipv8 `IPv8.on_tick`: every walker of every overlay in order, then sleep.
             for o in &mut self.overlays {
                 o.tick();
@@ -227,6 +241,39 @@ impl Node {
         for o in &mut self.overlays {
             if o.poll_timeout().is_some_and(|t| t <= now) {
                 o.handle_timeout(now);
+            }
+        }
+        self.settle(now);
+    }
+
+    /// After an input: decide whether the tick grid needs to be scheduled.
+    ///
+    /// py-ipv8 ticks every `walker_interval` for ever, but a tick in which no walker
+    /// runs (every overlay at its walkers' targets) does nothing: no message, no
+    /// randomness, no state. Whether a walker runs depends only on the node's state,
+    /// which only inputs change, so the node checks after every input and, while no
+    /// walker would run, leaves the tick out of [`poll_timeout`](Self::poll_timeout):
+    /// a converged peer costs nothing per tick. When an input makes a walker want to
+    /// run again, the tick resumes on its grid at the first grid point after `now`
+    /// (the points skipped in between were no-ops). The one case that differs from
+    /// ticking for ever is an input landing exactly on a grid point after that
+    /// point's tick would have been due; py-ipv8 then runs the tick first (it was
+    /// scheduled earlier), and so does this.
+    fn settle(&mut self, now: Instant) {
+        if !self.running {
+            return;
+        }
+        let wanted = self.overlays.iter().any(|o| o.wants_tick());
+        if !wanted {
+            self.dormant = true;
+        } else if self.dormant {
+            self.dormant = false;
+            if let Some(t) = self.next_tick.filter(|t| *t <= now) {
+                let step = self.walker_interval.as_nanos().max(1);
+                let behind = now.saturating_duration_since(t).as_nanos();
+                let k = behind / step + 1;
+                let skip = u64::try_from(k.saturating_mul(step)).unwrap_or(u64::MAX);
+                self.next_tick = Some(t + Duration::from_nanos(skip));
             }
         }
     }
@@ -241,7 +288,7 @@ impl Node {
         self.overlays
             .iter()
             .filter_map(|o| o.poll_timeout())
-            .chain(self.next_tick)
+            .chain(self.next_tick.filter(|_| !self.dormant))
             .min()
     }
 
@@ -264,3 +311,6 @@ impl Node {
         self.pending.pop_front()
     }
 }
+
+#[cfg(test)]
+mod dormant_tests;
