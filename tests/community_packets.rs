@@ -18,7 +18,6 @@ use serde_json::Value;
 use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::rc::Rc;
-use std::sync::Arc;
 
 const ID: [u8; 20] = [
     1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20,
@@ -148,7 +147,7 @@ fn introduction_response_and_its_puncture_request_match_pyipv8() {
     let c = a(&v, 99);
     let c_key = key(&v, "C").public_key();
     let mut intro = Peer::new(
-        Arc::from(c_key.key_to_bin()),
+        ipv8sim::discovery::KeyBin::new(c_key.key_to_bin()),
         addr("5.6.7.8:9000"),
         Instant::ZERO,
     );

@@ -26,7 +26,6 @@ use std::cell::{Cell, RefCell};
 use std::net::{SocketAddr, SocketAddrV4};
 use std::path::PathBuf;
 use std::rc::Rc;
-use std::sync::Arc;
 
 // ----- helpers -----------------------------------------------------------------------
 
@@ -115,7 +114,7 @@ fn take_out(shared: &Shared) -> Sent {
 }
 
 fn key_bin(k: &PrivateKey) -> KeyBin {
-    Arc::from(k.public_key().key_to_bin())
+    ipv8sim::discovery::KeyBin::new(k.public_key().key_to_bin())
 }
 
 fn net<R>(t: &TestBase, i: usize, f: impl FnOnce(&Network) -> R) -> R {

@@ -119,7 +119,7 @@ impl BootstrapServer {
         let now = shared.borrow().now;
         let mut peer = Peer::new(key_bin, src, now);
         peer.set_lan_address(payload.source_lan_address.into());
-        peer.last_response = Some(now);
+        peer.set_last_response(now);
         let intro = {
             let mut s = shared.borrow_mut();
             s.network.add_verified_peer(peer.clone());

@@ -40,7 +40,6 @@ use crate::wire::{self, Payload, Prefix};
 use std::cell::Cell;
 use std::net::SocketAddr;
 use std::rc::Rc;
-use std::sync::Arc;
 
 /// A type-erased message handler: `(community, source, whole packet)`.
 pub type Handler<C> = Rc<dyn Fn(&mut C, SocketAddr, &[u8]) -> Result<(), DropReason>>;
@@ -149,7 +148,6 @@ pub struct CommunityBase<C> {
     prefix: Prefix,
     key: Rc<PrivateKey>,
     key_bin: KeyBin,
-    mid: Mid,
     global_time: Rc<Cell<u64>>,
     /// Our estimated LAN address.
     pub my_estimated_lan: SocketAddr,
@@ -173,19 +171,17 @@ impl<C: Community> CommunityBase<C> {
     /// A community with id `community_id` (version 2 prefix) and the base message
     /// handlers (introductions, punctures, deprecated ids) registered.
     pub fn new(community_id: ServiceId, settings: CommunitySettings) -> Self {
-        let key_bin: KeyBin = Arc::from(settings.key.public_key().key_to_bin());
-        let mid = crate::discovery::mid_of(&key_bin);
+        let key_bin = KeyBin::new(settings.key.public_key().key_to_bin());
         {
             let mut s = settings.shared.borrow_mut();
             s.network.register_service_provider(community_id);
-            s.network.blacklist_mid(mid);
+            s.network.blacklist_mid(*key_bin.mid());
         }
         let mut base = CommunityBase {
             community_id,
             prefix: wire::prefix(&community_id),
             key: settings.key,
             key_bin,
-            mid,
             global_time: settings.global_time,
             // Overlays are created before the endpoint opens: both estimates start
             // as 0.0.0.0:0 (spec §6.8).
@@ -227,7 +223,7 @@ impl<C> CommunityBase<C> {
 
     /// Our member id.
     pub fn mid(&self) -> &Mid {
-        &self.mid
+        self.key_bin.mid()
     }
 
     /// The node's shared state.

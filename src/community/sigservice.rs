@@ -498,7 +498,7 @@ impl KeyCache {
         if self.map.len() >= self.capacity {
             self.map.clear();
         }
-        let kb: KeyBin = Arc::from(bin);
+        let kb: KeyBin = KeyBin::new(bin);
         self.map.insert(kb.clone(), key.clone());
         Ok((kb, key))
     }

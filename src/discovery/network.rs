@@ -456,7 +456,7 @@ impl Network {
             return;
         };
         if let Some(k) = self.known.get_mut(&key) {
-            k.peer.last_response = Some(now);
+            k.peer.set_last_response(now);
         }
     }
 
@@ -594,10 +594,9 @@ fn reserve_doubling<K: std::hash::Hash + Eq, V>(m: &mut IndexMap<K, V, FxBuildHa
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
 
     fn key(n: u8) -> KeyBin {
-        Arc::from(vec![n; 74].into_boxed_slice())
+        KeyBin::from(vec![n; 74])
     }
     fn addr(n: u8) -> SocketAddr {
         SocketAddr::from(([1, 2, 3, n], 1000 + n as u16))
@@ -714,7 +713,7 @@ mod tests {
         assert_eq!(net.peers_for_service(&S)[0].key_bin(), &key(2));
         net.touch_by_address(&addr(2), Instant::from_secs(5));
         assert_eq!(
-            net.known_by_key(&key(2)).unwrap().last_response,
+            net.known_by_key(&key(2)).unwrap().last_response(),
             Some(Instant::from_secs(5))
         );
         assert_eq!(net.snapshot_addresses(), vec![addr(1), addr(2), addr(3)]);

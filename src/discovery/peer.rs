@@ -7,14 +7,119 @@
 
 use crate::runtime::{Duration, Instant};
 use sha1::{Digest, Sha1};
+use std::borrow::Borrow;
 use std::collections::VecDeque;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::net::{SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::ops::Deref;
 use std::sync::Arc;
 
-/// A public key in py-ipv8's key-bin format (`LibNaCLPK:` … or DER), shared cheaply.
-pub type KeyBin = Arc<[u8]>;
+/// A public key in py-ipv8's key-bin format (`LibNaCLPK:` … or DER), shared cheaply:
+/// one pointer (8 bytes, where an `Arc<[u8]>` takes 16) to the bin and its member id,
+/// computed once when the key is first seen. Every peer store of a simulation holds
+/// one per known peer, so its size is paid tens of times per node; the simulation's
+/// [`KeyCache`](crate::community::KeyCache) hands out one shared copy per identity.
+///
+/// It hashes, compares and orders as its bytes, so maps keyed by it are looked up
+/// with a plain `&[u8]`.
+#[derive(Clone)]
+pub struct KeyBin(Arc<KeyData>);
+
+struct KeyData {
+    mid: Mid,
+    bin: Box<[u8]>,
+}
+
+impl KeyBin {
+    /// A shared copy of `bin`.
+    pub fn new(bin: &[u8]) -> Self {
+        KeyBin::from(Box::<[u8]>::from(bin))
+    }
+
+    /// The member id (SHA-1 of the bin).
+    pub fn mid(&self) -> &Mid {
+        &self.0.mid
+    }
+
+    /// The bytes.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0.bin
+    }
+}
+
+impl From<Box<[u8]>> for KeyBin {
+    fn from(bin: Box<[u8]>) -> Self {
+        KeyBin(Arc::new(KeyData {
+            mid: mid_of(&bin),
+            bin,
+        }))
+    }
+}
+
+impl From<Vec<u8>> for KeyBin {
+    fn from(bin: Vec<u8>) -> Self {
+        KeyBin::from(bin.into_boxed_slice())
+    }
+}
+
+impl From<&[u8]> for KeyBin {
+    fn from(bin: &[u8]) -> Self {
+        KeyBin::new(bin)
+    }
+}
+
+impl Deref for KeyBin {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0.bin
+    }
+}
+
+impl AsRef<[u8]> for KeyBin {
+    fn as_ref(&self) -> &[u8] {
+        &self.0.bin
+    }
+}
+
+impl Borrow<[u8]> for KeyBin {
+    fn borrow(&self) -> &[u8] {
+        &self.0.bin
+    }
+}
+
+impl PartialEq for KeyBin {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0.bin == other.0.bin
+    }
+}
+
+impl Eq for KeyBin {}
+
+impl Hash for KeyBin {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // As `[u8]` hashes, for `Borrow<[u8]>` lookups.
+        self.0.bin.hash(state)
+    }
+}
+
+impl PartialOrd for KeyBin {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for KeyBin {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.bin.cmp(&other.0.bin)
+    }
+}
+
+impl fmt::Debug for KeyBin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyBin({})", hex::encode(&self.0.bin))
+    }
+}
 
 /// A 20-byte member id: SHA-1 of the public key bin (spec §5.3).
 pub type Mid = [u8; 20];
@@ -27,6 +132,9 @@ pub const NULL_ADDRESS: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
     std::net::Ipv4Addr::UNSPECIFIED,
     0,
 ));
+
+/// `Peer::last_response` for "never".
+const NEVER: u64 = u64::MAX;
 
 /// How many ping round-trip times a peer remembers (py-ipv8: `deque(maxlen=5)`).
 pub const MAX_PINGS: usize = 5;
@@ -91,13 +199,13 @@ impl PeerAddresses {
 #[derive(Clone)]
 pub struct Peer {
     key: KeyBin,
-    mid: Mid,
     addresses: PeerAddresses,
     /// When this `Peer` object was created.
     pub creation_time: Instant,
-    /// When we last heard from it; `None` is py-ipv8's `0` ("never", for peers learned
-    /// from a message rather than from their own contact).
-    pub last_response: Option<Instant>,
+    /// When we last heard from it, in nanoseconds; [`NEVER`] is py-ipv8's `0`
+    /// ("never", for peers learned from a message rather than from their own
+    /// contact). A plain `u64` where `Option<Instant>` takes 16 bytes.
+    last_response: u64,
     lamport_timestamp: u64,
     /// Boxed: most peers are never pinged, and an empty `VecDeque` is 32 bytes (a
     /// `Box` is 8).
@@ -113,13 +221,11 @@ impl Peer {
     /// A peer for `key` first seen at `address` (py-ipv8 `Peer(key, address)` with
     /// `intro=True`: `last_response` is "never").
     pub fn new(key: KeyBin, address: SocketAddr, now: Instant) -> Self {
-        let mid = mid_of(&key);
         let mut p = Peer {
             key,
-            mid,
             addresses: PeerAddresses::default(),
             creation_time: now,
-            last_response: None,
+            last_response: NEVER,
             lamport_timestamp: 0,
             pings: None,
             new_style_intro: false,
@@ -131,13 +237,11 @@ impl Peer {
 
     /// A peer with no address yet.
     pub fn without_address(key: KeyBin, now: Instant) -> Self {
-        let mid = mid_of(&key);
         Peer {
             key,
-            mid,
             addresses: PeerAddresses::default(),
             creation_time: now,
-            last_response: None,
+            last_response: NEVER,
             lamport_timestamp: 0,
             pings: None,
             new_style_intro: false,
@@ -152,7 +256,7 @@ impl Peer {
 
     /// The member id (SHA-1 of the key bin).
     pub fn mid(&self) -> &Mid {
-        &self.mid
+        self.key.mid()
     }
 
     /// All known addresses.
@@ -236,7 +340,19 @@ impl Peer {
     /// marks the peer as having responded now.
     pub fn update_clock(&mut self, timestamp: u64, now: Instant) {
         self.lamport_timestamp = self.lamport_timestamp.max(timestamp);
-        self.last_response = Some(now);
+        self.set_last_response(now);
+    }
+
+    /// When we last heard from it (`None`: never, py-ipv8's `0`).
+    pub fn last_response(&self) -> Option<Instant> {
+        (self.last_response != NEVER).then(|| Instant::from_nanos(self.last_response))
+    }
+
+    /// We heard from it at `t`.
+    pub fn set_last_response(&mut self, t: Instant) {
+        // `Instant::MAX` would read back as "never"; virtual and real clocks stay far
+        // below it (584 years).
+        self.last_response = t.as_nanos().min(NEVER - 1);
     }
 
     /// The highest Lamport timestamp seen from this peer.
@@ -255,7 +371,7 @@ impl Eq for Peer {}
 
 impl Hash for Peer {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.mid.hash(state)
+        self.key.mid().hash(state)
     }
 }
 
@@ -265,7 +381,7 @@ impl fmt::Debug for Peer {
             f,
             "Peer<{}, {}>",
             self.address(),
-            hex::encode(&self.mid[..8])
+            hex::encode(&self.key.mid()[..8])
         )
     }
 }
@@ -273,5 +389,43 @@ impl fmt::Debug for Peer {
 impl fmt::Display for Peer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_bin_is_one_pointer_and_a_peer_72_bytes() {
+        // Every peer store holds one `Peer` and one or two key bins per known peer.
+        assert_eq!(std::mem::size_of::<KeyBin>(), 8);
+        assert_eq!(std::mem::size_of::<Peer>(), 72);
+    }
+
+    #[test]
+    fn key_bin_hashes_compares_and_orders_as_its_bytes() {
+        use std::collections::HashMap;
+        let a = KeyBin::new(b"LibNaCLPK:aaaa");
+        let b = KeyBin::from(b"LibNaCLPK:aaaa".to_vec());
+        assert_eq!(a, b);
+        assert_eq!(a.mid(), &mid_of(b"LibNaCLPK:aaaa"));
+        let mut m = HashMap::new();
+        m.insert(a.clone(), 1);
+        assert_eq!(m.get(&b"LibNaCLPK:aaaa"[..]), Some(&1));
+        let c = KeyBin::new(b"LibNaCLPK:aaab");
+        assert!(a < c && a != c);
+    }
+
+    #[test]
+    fn last_response_round_trips_and_never_is_none() {
+        let mut p = Peer::new(KeyBin::new(b"k"), NULL_ADDRESS, Instant::ZERO);
+        assert_eq!(p.last_response(), None);
+        p.set_last_response(Instant::ZERO);
+        assert_eq!(p.last_response(), Some(Instant::ZERO));
+        p.set_last_response(Instant::from_secs(7));
+        assert_eq!(p.last_response(), Some(Instant::from_secs(7)));
+        p.set_last_response(Instant::MAX);
+        assert!(p.last_response().is_some());
     }
 }

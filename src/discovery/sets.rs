@@ -317,9 +317,7 @@ mod tests {
     fn key_set_matches_an_ordered_vec_across_indexing() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(5);
-        let keys: Vec<KeyBin> = (0..200u32)
-            .map(|i| std::sync::Arc::from(&i.to_be_bytes()[..]))
-            .collect();
+        let keys: Vec<KeyBin> = (0..200u32).map(|i| KeyBin::new(&i.to_be_bytes())).collect();
         let mut set: Option<KeySet> = None;
         let mut model: Vec<KeyBin> = Vec::new();
         for step in 0..20_000 {
@@ -346,7 +344,6 @@ mod tests {
             assert_eq!(set.as_ref().map_or(0, KeySet::len), model.len());
         }
     }
-    use std::sync::Arc;
 
     #[test]
     fn addr_key_is_found_by_its_socket_addr() {
@@ -401,7 +398,7 @@ mod tests {
 
     #[test]
     fn key_set_first_is_the_earliest_remaining() {
-        let k = |n: u8| -> KeyBin { Arc::from(vec![n; 3].into_boxed_slice()) };
+        let k = |n: u8| -> KeyBin { KeyBin::from(vec![n; 3]) };
         let mut s = KeySet::One(k(1));
         s.insert(&k(1));
         assert_eq!(s.len(), 1);

@@ -343,11 +343,11 @@ impl RandomChurn {
     }
 
     fn should_drop(&self, p: &Peer, now: Instant) -> bool {
-        p.last_response.is_some_and(|t| now > t + self.drop_time)
+        p.last_response().is_some_and(|t| now > t + self.drop_time)
     }
 
     fn is_inactive(&self, p: &Peer, now: Instant) -> bool {
-        p.last_response
+        p.last_response()
             .is_some_and(|t| now > t + self.inactive_time)
     }
 }
@@ -432,7 +432,6 @@ mod tests {
     use super::*;
     use rand::SeedableRng;
     use rand_chacha::ChaCha8Rng;
-    use std::sync::Arc;
 
     const S: [u8; 20] = [5; 20];
 
@@ -503,7 +502,7 @@ mod tests {
     }
 
     fn key(n: u8) -> KeyBin {
-        Arc::from(vec![n; 74].into_boxed_slice())
+        KeyBin::from(vec![n; 74])
     }
     fn addr(n: u8) -> SocketAddr {
         SocketAddr::from(([1, 2, 3, n], 1000))
@@ -603,7 +602,7 @@ mod tests {
         let mut m = Mock::new();
         let p = add_peer(&mut m, 1);
         m.net.update_peer(p.key_bin(), |p| {
-            p.last_response = Some(Instant::from_secs(100))
+            p.set_last_response(Instant::from_secs(100))
         });
         let mut c = RandomChurn::default();
         // Fewer than 5 pings measured: ping it.
@@ -628,7 +627,7 @@ mod tests {
         for s in 0..120 {
             m.now = Instant::from_secs(100 + s);
             m.net.update_peer(p.key_bin(), |p| {
-                p.last_response = Some(Instant::from_secs(100 + s))
+                p.set_last_response(Instant::from_secs(100 + s))
             });
             c.take_step(&mut m);
         }

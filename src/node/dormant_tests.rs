@@ -12,7 +12,6 @@ use rand_chacha::ChaCha8Rng;
 use std::cell::RefCell;
 use std::net::SocketAddr;
 use std::rc::Rc;
-use std::sync::Arc;
 
 const ID: [u8; 20] = [7; 20];
 
@@ -53,7 +52,7 @@ fn node(target: i64) -> (Node, Rc<RefCell<Vec<Instant>>>) {
 
 /// A verified peer serving the overlay.
 fn add_peer(n: &Node, byte: u8, now: Instant) -> crate::discovery::KeyBin {
-    let key: crate::discovery::KeyBin = Arc::from(vec![byte; 8].into_boxed_slice());
+    let key = crate::discovery::KeyBin::from(vec![byte; 8]);
     let mut s = n.shared().borrow_mut();
     s.network
         .add_verified_peer(Peer::new(key.clone(), addr("10.0.0.9:9"), now));

@@ -31,7 +31,6 @@ use rand_chacha::{ChaCha20Rng, ChaCha8Rng};
 use std::cell::{Ref, RefCell, RefMut};
 use std::net::SocketAddr;
 use std::rc::Rc;
-use std::sync::Arc;
 
 /// One test node.
 pub struct TestNode {
@@ -202,7 +201,7 @@ impl TestBase {
 
     /// Node `i`'s public key bin.
     pub fn key_bin(&self, i: usize) -> KeyBin {
-        Arc::from(self.nodes[i].key.public_key().key_to_bin())
+        KeyBin::new(self.nodes[i].key.public_key().key_to_bin())
     }
 
     /// Node `i`'s member id.
