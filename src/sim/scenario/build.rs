@@ -860,7 +860,7 @@ impl World {
                 time: now,
                 overlay: info.name.clone(),
                 peers_online: v.len(),
-                verified: v,
+                verified: super::metrics::VerifiedSummary::of(&v, info.target),
                 target: info.target,
                 counters: counters.overlays.get(o).cloned().unwrap_or_default(),
                 node_drops: drops,

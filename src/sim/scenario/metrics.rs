@@ -311,8 +311,9 @@ pub struct SampleRow {
     pub overlay: String,
     /// Online peers running the overlay.
     pub peers_online: usize,
-    /// Sorted verified-peer counts of the online peers.
-    pub verified: Vec<usize>,
+    /// The verified-peer counts of the online peers, summarised (a sample keeps no
+    /// per-peer data: memory stays flat however long the run).
+    pub verified: VerifiedSummary,
     /// Walker target (−1 none).
     pub target: i64,
     /// Message counters of the overlay (cumulative).
@@ -321,6 +322,44 @@ pub struct SampleRow {
     pub node_drops: [u64; 10],
     /// Network counters (cumulative).
     pub net: NetStats,
+}
+
+/// The `verified_*` and `fraction_at_target` columns of one sample.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct VerifiedSummary {
+    /// Number of values.
+    pub count: usize,
+    /// Their sum.
+    pub sum: usize,
+    /// Nearest-rank 10th, 50th and 90th percentiles, minimum and maximum.
+    pub p10: Option<usize>,
+    /// Median.
+    pub p50: Option<usize>,
+    /// 90th percentile.
+    pub p90: Option<usize>,
+    /// Minimum.
+    pub min: Option<usize>,
+    /// Maximum.
+    pub max: Option<usize>,
+    /// How many are at or above the target (0 without a target).
+    pub at_target: usize,
+}
+
+impl VerifiedSummary {
+    /// The summary of `sorted` (ascending) for walker target `target` (−1: none).
+    pub fn of(sorted: &[usize], target: i64) -> Self {
+        VerifiedSummary {
+            count: sorted.len(),
+            sum: sorted.iter().sum(),
+            p10: quantile(sorted, 0.1),
+            p50: quantile(sorted, 0.5),
+            p90: quantile(sorted, 0.9),
+            min: sorted.first().copied(),
+            max: sorted.last().copied(),
+            at_target: usize::try_from(target)
+                .map_or(0, |t| sorted.iter().filter(|&&x| x >= t).count()),
+        }
+    }
 }
 
 /// Nearest-rank quantile of sorted values.
@@ -380,19 +419,15 @@ impl SampleRow {
     pub fn to_csv(&self) -> String {
         let v = &self.verified;
         let opt = |x: Option<usize>| x.map_or(String::new(), |x| x.to_string());
-        let mean = if v.is_empty() {
+        let mean = if v.count == 0 {
             String::new()
         } else {
-            format!("{:.4}", v.iter().sum::<usize>() as f64 / v.len() as f64)
+            format!("{:.4}", v.sum as f64 / v.count as f64)
         };
-        let frac = if v.is_empty() || self.target < 0 {
+        let frac = if v.count == 0 || self.target < 0 {
             String::new()
         } else {
-            let t = self.target as usize;
-            format!(
-                "{:.4}",
-                v.iter().filter(|&&x| x >= t).count() as f64 / v.len() as f64
-            )
+            format!("{:.4}", v.at_target as f64 / v.count as f64)
         };
         let c = &self.counters;
         let mut s = format!(
@@ -401,11 +436,11 @@ impl SampleRow {
             csv_field(&self.overlay),
             self.peers_online,
             mean,
-            opt(quantile(v, 0.1)),
-            opt(quantile(v, 0.5)),
-            opt(quantile(v, 0.9)),
-            opt(v.first().copied()),
-            opt(v.last().copied()),
+            opt(v.p10),
+            opt(v.p50),
+            opt(v.p90),
+            opt(v.min),
+            opt(v.max),
             self.target,
             frac,
             c.msgs_sent,
@@ -489,7 +524,7 @@ mod tests {
             time: Instant::from_secs(4),
             overlay: "t".into(),
             peers_online: 4,
-            verified: vec![1, 2, 3, 10],
+            verified: VerifiedSummary::of(&[1, 2, 3, 10], 3),
             target: 3,
             counters: OverlayCounters::default(),
             node_drops: [0; 10],
