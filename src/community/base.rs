@@ -37,7 +37,8 @@ use crate::crypto::PrivateKey;
 use crate::discovery::{KeyBin, Mid, Peer, ServiceId, NULL_ADDRESS};
 use crate::runtime::{Duration, Instant, RequestCache, TaskError, TaskHandle, TaskManager};
 use crate::wire::{self, Payload, Prefix};
-use std::cell::Cell;
+use std::any::{Any, TypeId};
+use std::cell::{Cell, RefCell};
 use std::net::SocketAddr;
 use std::rc::Rc;
 
@@ -94,6 +95,16 @@ struct HandlerTable<C> {
     handlers: Vec<Handler<C>>,
 }
 
+impl<C> Clone for HandlerTable<C> {
+    fn clone(&self) -> Self {
+        HandlerTable {
+            slot: self.slot,
+            present: self.present,
+            handlers: self.handlers.clone(),
+        }
+    }
+}
+
 impl<C> Default for HandlerTable<C> {
     fn default() -> Self {
         HandlerTable {
@@ -142,6 +153,28 @@ impl<C> HandlerTable<C> {
     }
 }
 
+thread_local! {
+    /// The base handler table of each community type, built once per thread.
+    static BASE_HANDLERS: RefCell<rustc_hash::FxHashMap<TypeId, Rc<dyn Any>>> =
+        RefCell::default();
+}
+
+/// The shared base handler table of community type `C` (`build` makes it the first
+/// time). The table holds only the base handlers, which are plain functions of the
+/// community: sharing it cannot change what any instance does.
+fn base_handlers<C: 'static>(build: impl FnOnce() -> Rc<HandlerTable<C>>) -> Rc<HandlerTable<C>> {
+    let cached = BASE_HANDLERS.with(|m| m.borrow().get(&TypeId::of::<C>()).cloned());
+    if let Some(t) = cached.and_then(|t| t.downcast::<HandlerTable<C>>().ok()) {
+        return t;
+    }
+    let t = build();
+    BASE_HANDLERS.with(|m| {
+        m.borrow_mut()
+            .insert(TypeId::of::<C>(), t.clone() as Rc<dyn Any>)
+    });
+    t
+}
+
 /// The state every community has (py-ipv8 `Community` attributes).
 pub struct CommunityBase<C> {
     community_id: ServiceId,
@@ -159,7 +192,10 @@ pub struct CommunityBase<C> {
     pub max_peers: i64,
     /// This overlay's bootstrappers.
     pub bootstrappers: Vec<Box<dyn Bootstrapper>>,
-    handlers: HandlerTable<C>,
+    /// Shared by every community of type `C` until one changes its own (copy on
+    /// write): the base handlers are the same closures for all of them, and a
+    /// simulation has one community per node.
+    handlers: Rc<HandlerTable<C>>,
     /// The overlay's tasks (py-ipv8: every overlay is a `TaskManager`).
     pub tasks: TaskManager<C>,
     /// The overlay's request cache (py-ipv8 `self.request_cache`), driven with the tasks.
@@ -190,12 +226,15 @@ impl<C: Community> CommunityBase<C> {
             my_peer_address: NULL_ADDRESS,
             max_peers: settings.max_peers,
             bootstrappers: Vec::new(),
-            handlers: HandlerTable::default(),
+            handlers: Rc::default(),
             tasks: TaskManager::new(),
             request_cache: RequestCache::new(),
             shared: settings.shared,
         };
-        super::intro::register_base_handlers(&mut base);
+        base.handlers = base_handlers::<C>(|| {
+            super::intro::register_base_handlers(&mut base);
+            base.handlers.clone()
+        });
         base
     }
 }
@@ -248,19 +287,19 @@ impl<C> CommunityBase<C> {
         if self.handlers.get(msg_id).is_some() {
             return Err(CommunityError::DuplicateHandler(msg_id));
         }
-        self.handlers.set(msg_id, h);
+        Rc::make_mut(&mut self.handlers).set(msg_id, h);
         Ok(())
     }
 
     /// Replace (or set) the handler of a message id (subclasses overriding base
     /// behaviour, e.g. the DiscoveryCommunity's old-style introduction-request).
     pub fn replace_handler(&mut self, msg_id: u8, h: Handler<C>) {
-        self.handlers.set(msg_id, h);
+        Rc::make_mut(&mut self.handlers).set(msg_id, h);
     }
 
     /// Remove every handler (a community that handles only a few ids itself).
     pub fn clear_handlers(&mut self) {
-        self.handlers = HandlerTable::default();
+        self.handlers = Rc::default();
     }
 
     fn handler(&self, msg_id: u8) -> Option<Handler<C>> {
