@@ -207,7 +207,11 @@ impl<C: Community> CommunityBase<C> {
     /// A community with id `community_id` (version 2 prefix) and the base message
     /// handlers (introductions, punctures, deprecated ids) registered.
     pub fn new(community_id: ServiceId, settings: CommunitySettings) -> Self {
-        let key_bin = KeyBin::new(settings.key.public_key().key_to_bin());
+        let key_bin = {
+            let s = settings.shared.borrow();
+            let mut keys = s.keys.borrow_mut();
+            keys.intern(settings.key.public_key())
+        };
         {
             let mut s = settings.shared.borrow_mut();
             s.network.register_service_provider(community_id);

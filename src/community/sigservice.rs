@@ -503,6 +503,20 @@ impl KeyCache {
         Ok((kb, key))
     }
 
+    /// The shared key bin of a key this process holds (a node's own key): the cache
+    /// keeps that very key, so the simulation parses and stores each identity once.
+    pub fn intern(&mut self, key: PublicKey) -> KeyBin {
+        if let Some((k, _)) = self.map.get_key_value(key.key_to_bin()) {
+            return k.clone();
+        }
+        if self.map.len() >= self.capacity {
+            self.map.clear();
+        }
+        let kb = KeyBin::new(key.key_to_bin());
+        self.map.insert(kb.clone(), key);
+        kb
+    }
+
     /// Sign `data` with `key` (counted).
     pub fn sign(&mut self, key: &PrivateKey, data: &[u8]) -> Vec<u8> {
         bump(&mut self.counts.signs, key.kind());
