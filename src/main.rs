@@ -379,6 +379,8 @@ fn cli_run(
         opts.floor = floor;
         let bar = progress::bar(&scenario.file.name, *s);
         if let Some(b) = &bar {
+            let peers: i64 = scenario.file.groups.iter().map(|g| g.count).sum();
+            b.set_message(format!("building {peers} peers (keys, nodes) …"));
             opts.progress = Some(progress::reporter(b.clone()));
         }
         let result = run::run(&scenario, *s, &opts);
