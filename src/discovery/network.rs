@@ -48,10 +48,19 @@ struct Known {
     /// Its py-ipv8 `services_per_peer` entry (`None`: no entry). Kept with the peer
     /// rather than in a second hash map keyed by the same 74-byte key.
     services: Option<ServiceSet>,
+    /// When its addresses were last indexed (a `Network::index_seq` value): of the
+    /// verified peers sharing an address, the one indexed earliest is "the" peer at
+    /// that address. 32 bits fit in `Known`'s padding; `Network::next_index_seq`
+    /// renumbers before they would wrap.
+    indexed: u32,
 }
 
+/// From this many known peers on, a network keeps an address → keys index; below,
+/// the few verified peers are scanned (the index cost ~75 bytes per known peer, in
+/// every node of a simulation).
+const ADDR_INDEX_FROM: usize = 64;
+
 /// The shared peer graph of one IPv8 instance.
-#[derive(Default)]
 pub struct Network {
     all_addresses: IndexMap<AddrKey, Walk, FxBuildHasher>,
     /// The distinct service ids `all_addresses` refers to (interned, never shrinks:
@@ -59,11 +68,16 @@ pub struct Network {
     services: Vec<ServiceId>,
     /// py-ipv8 `verified_by_public_key_bin` (+ the `verified_peers` flag).
     known: IndexMap<KeyBin, Known, FxBuildHasher>,
-    /// Address → keys of verified peers having that address (for `verified_by_address`).
-    /// Only looked up, never iterated; an IndexMap (8-byte index slots + dense
-    /// entries) because a plain hash map's 57-byte slots at ≤ 7/8 load cost ~3.6 KB
-    /// for 32 addresses.
-    by_address: IndexMap<AddrKey, KeySet, FxBuildHasher>,
+    /// Address → keys of verified peers having that address, each set in indexing
+    /// order (for `verified_by_address`), once the network has
+    /// `addr_index_from` known peers; `None` before (lookups scan `known`, with the
+    /// same answers: `Known::indexed` orders the peers sharing an address). Only
+    /// looked up, never iterated.
+    by_address: Option<Box<IndexMap<AddrKey, KeySet, FxBuildHasher>>>,
+    /// The last `Known::indexed` stamp given.
+    index_seq: u32,
+    /// When to build `by_address` ([`ADDR_INDEX_FROM`]; tests vary it).
+    addr_index_from: usize,
     /// `services_per_peer` entries of keys not in `known` (rare: py-ipv8 lets a
     /// service be recorded before, or without, the peer).
     orphan_services: FxHashMap<KeyBin, ServiceSet>,
@@ -77,10 +91,38 @@ pub struct Network {
     blacklist_mids: Vec<Mid>,
 }
 
+impl Default for Network {
+    fn default() -> Self {
+        Network {
+            all_addresses: IndexMap::default(),
+            services: Vec::new(),
+            known: IndexMap::default(),
+            by_address: None,
+            index_seq: 0,
+            addr_index_from: ADDR_INDEX_FROM,
+            orphan_services: FxHashMap::default(),
+            service_counts: ServiceCounts::default(),
+            verified: 0,
+            service_overlays: Vec::new(),
+            blacklist: Vec::new(),
+            blacklist_mids: Vec::new(),
+        }
+    }
+}
+
 impl Network {
     /// An empty network.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty network that keeps its address index from `n` known peers on.
+    #[cfg(test)]
+    fn with_address_index_from(n: usize) -> Self {
+        Network {
+            addr_index_from: n,
+            ..Network::default()
+        }
     }
 
     // ----- blacklists and registrations -------------------------------------------
@@ -305,7 +347,10 @@ impl Network {
             }
         }
         let key = peer.key_bin().clone();
-        self.index_add(&key, peer.addresses());
+        let indexed = self.next_index_seq();
+        if let Some(index) = self.by_address.as_deref_mut() {
+            index_add(index, &key, peer.addresses());
+        }
         let services = self.orphan_services.remove(&key);
         reserve_growing(&mut self.known);
         self.known.insert(
@@ -314,9 +359,13 @@ impl Network {
                 peer,
                 verified: true,
                 services,
+                indexed,
             },
         );
         self.count(&key, true);
+        if self.by_address.is_none() && self.known.len() >= self.addr_index_from {
+            self.build_address_index();
+        }
     }
 
     /// Union `services` into the services advertised by the peer with `key`.
@@ -427,8 +476,22 @@ impl Network {
     /// A verified peer having `address` among its addresses (py-ipv8
     /// `get_verified_by_address`; if several share it, the earliest added).
     pub fn verified_by_address(&self, address: &SocketAddr) -> Option<&Peer> {
-        let key = self.by_address.get(address)?.first()?;
-        self.known.get(key).map(|k| &k.peer)
+        let i = self.position_by_address(address)?;
+        self.known.get_index(i).map(|(_, k)| &k.peer)
+    }
+
+    /// Position in `known` of [`verified_by_address`](Self::verified_by_address)'s peer.
+    fn position_by_address(&self, address: &SocketAddr) -> Option<usize> {
+        match self.by_address.as_deref() {
+            Some(index) => self.known.get_index_of(index.get(address)?.first()?),
+            None => self
+                .known
+                .values()
+                .enumerate()
+                .filter(|(_, k)| k.verified && k.peer.addresses().contains(address))
+                .min_by_key(|(_, k)| k.indexed)
+                .map(|(i, _)| i),
+        }
     }
 
     /// Modify the known peer with `key` (addresses are re-indexed afterwards).
@@ -437,9 +500,16 @@ impl Network {
         let known = self.known.get_mut(key)?;
         let r = f(&mut known.peer);
         if known.verified && *known.peer.addresses() != before {
+            // Re-indexed: now the latest of the peers sharing any of its addresses.
             let after = known.peer.addresses().clone();
-            self.index_remove(key, &before);
-            self.index_add(key, &after);
+            let seq = self.next_index_seq();
+            if let Some(k) = self.known.get_mut(key) {
+                k.indexed = seq;
+            }
+            if let Some(index) = self.by_address.as_deref_mut() {
+                index_remove(index, key, &before);
+                index_add(index, key, &after);
+            }
         }
         Some(r)
     }
@@ -447,15 +517,10 @@ impl Network {
     /// Set `last_response = now` on the verified peer with `address`, if any (done for
     /// every packet routed to a local community, spec §6.7 last paragraph).
     pub fn touch_by_address(&mut self, address: &SocketAddr, now: Instant) {
-        let Some(key) = self
-            .by_address
-            .get(address)
-            .and_then(KeySet::first)
-            .cloned()
-        else {
+        let Some(i) = self.position_by_address(address) else {
             return;
         };
-        if let Some(k) = self.known.get_mut(&key) {
+        if let Some((_, k)) = self.known.get_index_mut(i) {
             k.peer.set_last_response(now);
         }
     }
@@ -464,8 +529,18 @@ impl Network {
     /// their service sets (py-ipv8 `remove_by_address`; see QUIRK in the module doc).
     pub fn remove_by_address(&mut self, address: &SocketAddr) {
         self.all_addresses.swap_remove(address);
-        let Some(keys) = self.by_address.get(address).map(KeySet::to_vec) else {
-            return;
+        // (The order of `keys` cannot reach the result: each is handled alone.)
+        let keys: Vec<KeyBin> = match self.by_address.as_deref() {
+            Some(index) => match index.get(address) {
+                Some(set) => set.to_vec(),
+                None => return,
+            },
+            None => self
+                .known
+                .iter()
+                .filter(|(_, k)| k.verified && k.peer.addresses().contains(address))
+                .map(|(key, _)| key.clone())
+                .collect(),
         };
         for key in keys {
             self.count(&key, false);
@@ -478,7 +553,9 @@ impl Network {
                 }
                 _ => continue,
             };
-            self.index_remove(&key, &addrs);
+            if let Some(index) = self.by_address.as_deref_mut() {
+                index_remove(index, &key, &addrs);
+            }
         }
     }
 
@@ -494,7 +571,9 @@ impl Network {
             self.all_addresses.swap_remove(&a);
         }
         if k.verified {
-            self.index_remove(key, k.peer.addresses());
+            if let Some(index) = self.by_address.as_deref_mut() {
+                index_remove(index, key, k.peer.addresses());
+            }
         }
     }
 
@@ -558,25 +637,72 @@ impl Network {
         self.update_peer(key, |p| *p.addresses_mut() = addrs);
     }
 
-    fn index_add(&mut self, key: &KeyBin, addrs: &PeerAddresses) {
-        for a in addrs.iter() {
-            match self.by_address.get_mut(&a) {
-                Some(v) => v.insert(key),
-                None => {
-                    reserve_growing(&mut self.by_address);
-                    self.by_address
-                        .insert(AddrKey::from(a), KeySet::One(key.clone()));
+    /// A new `Known::indexed` stamp, later than every one given. When the counter
+    /// would wrap, the stamps are renumbered 1, 2, … in their order first (never, in
+    /// practice: 4 billion indexings of one node's peers).
+    fn next_index_seq(&mut self) -> u32 {
+        if self.index_seq == u32::MAX {
+            let mut order: Vec<(u32, usize)> = self
+                .known
+                .values()
+                .enumerate()
+                .map(|(i, k)| (k.indexed, i))
+                .collect();
+            order.sort_unstable();
+            let mut next = 0u32;
+            for (_, i) in order {
+                if let Some((_, k)) = self.known.get_index_mut(i) {
+                    next += 1;
+                    k.indexed = next;
                 }
+            }
+            self.index_seq = next;
+        }
+        self.index_seq += 1;
+        self.index_seq
+    }
+
+    /// Build `by_address` from the verified peers, in the order they were indexed (the
+    /// order an index kept from the start would hold them in).
+    fn build_address_index(&mut self) {
+        let mut verified: Vec<(&KeyBin, &Known)> =
+            self.known.iter().filter(|(_, k)| k.verified).collect();
+        verified.sort_by_key(|(_, k)| k.indexed);
+        let mut index = IndexMap::default();
+        for (key, k) in verified {
+            index_add(&mut index, key, k.peer.addresses());
+        }
+        self.by_address = Some(Box::new(index));
+    }
+}
+
+/// Add `key` to the key sets of `addrs` (at the end: the latest indexed).
+fn index_add(
+    index: &mut IndexMap<AddrKey, KeySet, FxBuildHasher>,
+    key: &KeyBin,
+    addrs: &PeerAddresses,
+) {
+    for a in addrs.iter() {
+        match index.get_mut(&a) {
+            Some(v) => v.insert(key),
+            None => {
+                reserve_growing(index);
+                index.insert(AddrKey::from(a), KeySet::One(key.clone()));
             }
         }
     }
+}
 
-    fn index_remove(&mut self, key: &KeyBin, addrs: &PeerAddresses) {
-        for a in addrs.iter() {
-            if let Some(v) = self.by_address.get_mut(&a) {
-                if !v.remove(key) {
-                    self.by_address.swap_remove(&a);
-                }
+/// Remove `key` from the key sets of `addrs`.
+fn index_remove(
+    index: &mut IndexMap<AddrKey, KeySet, FxBuildHasher>,
+    key: &KeyBin,
+    addrs: &PeerAddresses,
+) {
+    for a in addrs.iter() {
+        if let Some(v) = index.get_mut(&a) {
+            if !v.remove(key) {
+                index.swap_remove(&a);
             }
         }
     }
@@ -771,6 +897,93 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Without the address index (small networks scan their peers) every answer is the
+    /// one the index gives: same random operations, with peers sharing and changing
+    /// addresses, on a network indexed from the start, one never indexed and one that
+    /// builds its index half-way.
+    #[test]
+    fn address_lookups_without_the_index_match_the_index() {
+        use rand::{Rng, SeedableRng};
+        for seed in 0..30u64 {
+            let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+            let mut nets = [
+                Network::with_address_index_from(0),
+                Network::with_address_index_from(usize::MAX),
+                Network::with_address_index_from(6),
+            ];
+            for step in 0..300u64 {
+                let n = rng.gen_range(1..=10u8);
+                let a = addr(rng.gen_range(1..=6u8));
+                let b = addr(rng.gen_range(1..=6u8));
+                let op = rng.gen_range(0..7);
+                let now = Instant::from_secs(step);
+                for net in nets.iter_mut() {
+                    match op {
+                        0 | 1 => net.add_verified_peer(Peer::new(key(n), a, now)),
+                        2 => {
+                            let mut p = Peer::new(key(n), a, now);
+                            p.set_lan_address(b);
+                            net.add_verified_peer(p);
+                        }
+                        3 => net.touch_by_address(&a, now),
+                        4 => net.remove_by_address(&a),
+                        5 => net.remove_peer(&key(n)),
+                        _ => {
+                            let _ = net.update_peer(&key(n), |p| p.add_address(b));
+                        }
+                    }
+                }
+                for i in 1..=6u8 {
+                    let answers: Vec<Option<(KeyBin, Option<Instant>)>> = nets
+                        .iter()
+                        .map(|net| {
+                            net.verified_by_address(&addr(i))
+                                .map(|p| (p.key_bin().clone(), p.last_response()))
+                        })
+                        .collect();
+                    assert_eq!(answers[0], answers[1], "seed {seed} step {step} addr {i}");
+                    assert_eq!(answers[0], answers[2], "seed {seed} step {step} addr {i}");
+                }
+                let states: Vec<Vec<(KeyBin, bool)>> = nets
+                    .iter()
+                    .map(|net| {
+                        (0..net.known_len())
+                            .filter_map(|i| net.known_at(i))
+                            .map(|(p, v)| (p.key_bin().clone(), v))
+                            .collect()
+                    })
+                    .collect();
+                assert_eq!(states[0], states[1], "seed {seed} step {step}");
+                assert_eq!(states[0], states[2], "seed {seed} step {step}");
+            }
+            assert!(nets[0].by_address.is_some() && nets[1].by_address.is_none());
+        }
+    }
+
+    /// Renumbering the stamps before they wrap keeps which peer is "the" one at a
+    /// shared address.
+    #[test]
+    fn index_stamps_renumber_in_order() {
+        let mut net = Network::with_address_index_from(usize::MAX);
+        net.index_seq = u32::MAX - 2;
+        for n in 1..=4u8 {
+            net.add_verified_peer(Peer::new(key(n), addr(1), Instant::ZERO));
+        }
+        assert_eq!(
+            net.index_seq, 4,
+            "the first two renumbered 1, 2 when the third came"
+        );
+        assert_eq!(
+            net.verified_by_address(&addr(1)).unwrap().key_bin(),
+            &key(1)
+        );
+        net.remove_peer(&key(1));
+        assert_eq!(
+            net.verified_by_address(&addr(1)).unwrap().key_bin(),
+            &key(2)
+        );
     }
 
     /// Services recorded before the peer is known are its services once it is added;
