@@ -331,7 +331,7 @@ pub struct VerifiedSummary {
     pub count: usize,
     /// Their sum.
     pub sum: usize,
-    /// Nearest-rank 10th, 50th and 90th percentiles, minimum and maximum.
+    /// Nearest-rank 10th percentile.
     pub p10: Option<usize>,
     /// Median.
     pub p50: Option<usize>,
