@@ -2,6 +2,7 @@
 //! `DiscoveryCommunity`.
 
 pub mod community;
+mod dense;
 pub mod network;
 pub mod peer;
 mod sets;

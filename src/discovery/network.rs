@@ -12,6 +12,7 @@
 //! - `remove_by_address` does not clean the key → peer map, so such a peer stays
 //!   "known" and a later `add_verified_peer` with its key only merges addresses.
 
+use super::dense::{key_hash, DenseEntry, DenseMap};
 use super::peer::{KeyBin, Mid, Peer, PeerAddresses, ServiceId};
 use super::sets::{AddrKey, KeySet, ServiceCounts, ServiceSet};
 use crate::runtime::Instant;
@@ -30,10 +31,11 @@ pub struct Walkable {
     pub new_style: bool,
 }
 
-/// How a [`Walkable`] is stored: the service as an index into `Network::services`
-/// (24 bytes instead of 40, one per known address).
+/// How a [`Walkable`] is stored, with its address: the service as an index into
+/// `Network::services` (32 bytes, one per known address).
 #[derive(Clone)]
 struct Walk {
+    addr: AddrKey,
     introduced_by: Option<KeyBin>,
     /// Index + 1 into `Network::services`; 0 = none.
     service: u32,
@@ -62,12 +64,12 @@ const ADDR_INDEX_FROM: usize = 64;
 
 /// The shared peer graph of one IPv8 instance.
 pub struct Network {
-    all_addresses: IndexMap<AddrKey, Walk, FxBuildHasher>,
+    all_addresses: AddrTable,
     /// The distinct service ids `all_addresses` refers to (interned, never shrinks:
     /// one per community seen).
     services: Vec<ServiceId>,
     /// py-ipv8 `verified_by_public_key_bin` (+ the `verified_peers` flag).
-    known: IndexMap<KeyBin, Known, FxBuildHasher>,
+    known: KnownTable,
     /// Address → keys of verified peers having that address, each set in indexing
     /// order (for `verified_by_address`), once the network has
     /// `addr_index_from` known peers; `None` before (lookups scan `known`, with the
@@ -94,9 +96,9 @@ pub struct Network {
 impl Default for Network {
     fn default() -> Self {
         Network {
-            all_addresses: IndexMap::default(),
+            all_addresses: AddrTable::default(),
             services: Vec::new(),
-            known: IndexMap::default(),
+            known: KnownTable::default(),
             by_address: None,
             index_seq: 0,
             addr_index_from: ADDR_INDEX_FROM,
@@ -229,8 +231,8 @@ impl Network {
     pub fn introductions_from(&self, key: &KeyBin) -> Vec<SocketAddr> {
         self.all_addresses
             .iter()
-            .filter(|(_, w)| w.introduced_by.as_ref() == Some(key))
-            .map(|(a, _)| a.get())
+            .filter(|w| w.introduced_by.as_ref() == Some(key))
+            .map(|w| w.addr.get())
             .collect()
     }
 
@@ -270,8 +272,8 @@ impl Network {
             }
         }
         let mut out = Vec::new();
-        for (addr, w) in &self.all_addresses {
-            let addr = &addr.get();
+        for w in self.all_addresses.iter() {
+            let addr = &w.addr.get();
             if exclude.contains(addr) {
                 continue;
             }
@@ -352,16 +354,12 @@ impl Network {
             index_add(index, &key, peer.addresses());
         }
         let services = self.orphan_services.remove(&key);
-        reserve_growing(&mut self.known);
-        self.known.insert(
-            key.clone(),
-            Known {
-                peer,
-                verified: true,
-                services,
-                indexed,
-            },
-        );
+        self.known.insert_new(Known {
+            peer,
+            verified: true,
+            services,
+            indexed,
+        });
         self.count(&key, true);
         if self.by_address.is_none() && self.known.len() >= self.addr_index_from {
             self.build_address_index();
@@ -441,7 +439,7 @@ impl Network {
     /// The known peer at position `i` of the key table and whether it is verified
     /// (positions are `0..known_len()`; O(1), for uniform sampling).
     pub fn known_at(&self, i: usize) -> Option<(&Peer, bool)> {
-        self.known.get_index(i).map(|(_, k)| (&k.peer, k.verified))
+        self.known.get_index(i).map(|k| (&k.peer, k.verified))
     }
 
     /// All verified peers, in insertion order.
@@ -477,7 +475,7 @@ impl Network {
     /// `get_verified_by_address`; if several share it, the earliest added).
     pub fn verified_by_address(&self, address: &SocketAddr) -> Option<&Peer> {
         let i = self.position_by_address(address)?;
-        self.known.get_index(i).map(|(_, k)| &k.peer)
+        self.known.get_index(i).map(|k| &k.peer)
     }
 
     /// Position in `known` of [`verified_by_address`](Self::verified_by_address)'s peer.
@@ -520,7 +518,7 @@ impl Network {
         let Some(i) = self.position_by_address(address) else {
             return;
         };
-        if let Some((_, k)) = self.known.get_index_mut(i) {
+        if let Some(k) = self.known.get_index_mut(i) {
             k.peer.set_last_response(now);
         }
     }
@@ -602,6 +600,7 @@ impl Network {
             },
         };
         let w = Walk {
+            addr: AddrKey::from(address),
             introduced_by: w.introduced_by,
             // (4 billion distinct communities would be needed to overflow.)
             service: u32::try_from(service).unwrap_or(0),
@@ -609,10 +608,7 @@ impl Network {
         };
         match self.all_addresses.get_mut(&address) {
             Some(old) => *old = w,
-            None => {
-                reserve_growing(&mut self.all_addresses);
-                self.all_addresses.insert(AddrKey::from(address), w);
-            }
+            None => self.all_addresses.insert_new(w),
         }
     }
 
@@ -651,7 +647,7 @@ impl Network {
             order.sort_unstable();
             let mut next = 0u32;
             for (_, i) in order {
-                if let Some((_, k)) = self.known.get_index_mut(i) {
+                if let Some(k) = self.known.get_index_mut(i) {
                     next += 1;
                     k.indexed = next;
                 }
@@ -673,6 +669,117 @@ impl Network {
             index_add(&mut index, key, k.peer.addresses());
         }
         self.by_address = Some(Box::new(index));
+    }
+}
+
+impl DenseEntry for Known {
+    fn key_hash(&self) -> u64 {
+        key_hash::<[u8]>(self.peer.key_bin())
+    }
+}
+
+impl DenseEntry for Walk {
+    fn key_hash(&self) -> u64 {
+        key_hash(&self.addr.get())
+    }
+}
+
+/// The known peers by key bin (py-ipv8 `verified_by_public_key_bin`): `IndexMap`'s
+/// order and positions, without a second copy of the key ([`DenseMap`]).
+#[derive(Default)]
+struct KnownTable(DenseMap<Known>);
+
+impl KnownTable {
+    fn get_index_of(&self, key: &[u8]) -> Option<usize> {
+        self.0.find(key_hash(key), |k| **k.peer.key_bin() == *key)
+    }
+
+    fn get(&self, key: &[u8]) -> Option<&Known> {
+        self.0.get_index(self.get_index_of(key)?)
+    }
+
+    fn get_mut(&mut self, key: &[u8]) -> Option<&mut Known> {
+        let i = self.get_index_of(key)?;
+        self.0.get_index_mut(i)
+    }
+
+    fn contains_key(&self, key: &[u8]) -> bool {
+        self.get_index_of(key).is_some()
+    }
+
+    fn get_index(&self, i: usize) -> Option<&Known> {
+        self.0.get_index(i)
+    }
+
+    /// (The peer's key must not change: `Peer` has no way to.)
+    fn get_index_mut(&mut self, i: usize) -> Option<&mut Known> {
+        self.0.get_index_mut(i)
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn values(&self) -> std::slice::Iter<'_, Known> {
+        self.0.iter()
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&KeyBin, &Known)> + '_ {
+        self.0.iter().map(|k| (k.peer.key_bin(), k))
+    }
+
+    /// Append a peer whose key is not known yet.
+    fn insert_new(&mut self, known: Known) {
+        let hash = known.key_hash();
+        self.0.push_new(hash, known);
+    }
+
+    fn swap_remove(&mut self, key: &[u8]) -> Option<Known> {
+        let i = self.get_index_of(key)?;
+        self.0.swap_remove_index(i)
+    }
+}
+
+/// The walkable addresses (py-ipv8 `_all_addresses`), in `IndexMap`'s order.
+#[derive(Default)]
+struct AddrTable(DenseMap<Walk>);
+
+impl AddrTable {
+    fn get_index_of(&self, address: &SocketAddr) -> Option<usize> {
+        self.0.find(key_hash(address), |w| w.addr.get() == *address)
+    }
+
+    fn get(&self, address: &SocketAddr) -> Option<&Walk> {
+        self.0.get_index(self.get_index_of(address)?)
+    }
+
+    /// (The caller must not change `addr`.)
+    fn get_mut(&mut self, address: &SocketAddr) -> Option<&mut Walk> {
+        let i = self.get_index_of(address)?;
+        self.0.get_index_mut(i)
+    }
+
+    fn contains_key(&self, address: &SocketAddr) -> bool {
+        self.get_index_of(address).is_some()
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    fn iter(&self) -> std::slice::Iter<'_, Walk> {
+        self.0.iter()
+    }
+
+    /// Append an address not in the table yet.
+    fn insert_new(&mut self, w: Walk) {
+        let hash = w.key_hash();
+        self.0.push_new(hash, w);
+    }
+
+    fn swap_remove(&mut self, address: &SocketAddr) -> Option<Walk> {
+        let i = self.get_index_of(address)?;
+        self.0.swap_remove_index(i)
     }
 }
 
