@@ -10,6 +10,7 @@
 
 use super::network::Network;
 use super::peer::{KeyBin, Peer};
+use super::sets::AddrKey;
 use crate::runtime::{Duration, Instant};
 use indexmap::IndexMap;
 use rand::seq::SliceRandom;
@@ -67,7 +68,11 @@ fn secs(s: f64) -> Duration {
 
 /// Walk to random walkable addresses (py-ipv8 `RandomWalk`, spec §9.2).
 pub struct RandomWalk {
-    intro_timeouts: IndexMap<SocketAddr, Instant, FxBuildHasher>,
+    /// Outstanding walks (py-ipv8 `intro_timeouts`, a dict): address and when, in
+    /// insertion order. A plain list: it holds at most `window_size` entries, or
+    /// `node_timeout / walker_interval` (expired ones go before each step), and an
+    /// idle node keeps its last few (an `IndexMap` cost ~450 bytes per node here).
+    intro_timeouts: Vec<(AddrKey, Instant)>,
     /// An address not answering within this time is forgotten.
     pub node_timeout: Duration,
     /// Maximum outstanding walks (0 = unlimited).
@@ -89,7 +94,7 @@ impl RandomWalk {
     /// py-ipv8 defaults: `RandomWalk(timeout=3.0, window_size=5, reset_chance=50, target_interval=0)`.
     pub fn new(timeout: f64, window_size: usize, reset_chance: u32, target_interval: f64) -> Self {
         RandomWalk {
-            intro_timeouts: IndexMap::default(),
+            intro_timeouts: Vec::new(),
             node_timeout: secs(timeout),
             window_size,
             reset_chance,
@@ -99,8 +104,12 @@ impl RandomWalk {
     }
 
     /// Addresses walked to and not yet timed out.
-    pub fn outstanding(&self) -> impl Iterator<Item = &SocketAddr> {
-        self.intro_timeouts.keys()
+    pub fn outstanding(&self) -> impl Iterator<Item = SocketAddr> + '_ {
+        self.intro_timeouts.iter().map(|(a, _)| a.get())
+    }
+
+    fn is_outstanding(&self, address: &SocketAddr) -> bool {
+        self.intro_timeouts.iter().any(|(a, _)| a.get() == *address)
     }
 }
 
@@ -111,11 +120,15 @@ impl<O: WalkOverlay + ?Sized> DiscoveryStrategy<O> for RandomWalk {
         let expired: Vec<SocketAddr> = self
             .intro_timeouts
             .iter()
-            .filter(|(_, t)| **t + self.node_timeout < now)
-            .map(|(a, _)| *a)
+            .filter(|(_, t)| *t + self.node_timeout < now)
+            .map(|(a, _)| a.get())
             .collect();
+        if !expired.is_empty() {
+            // (`IndexMap::shift_remove` of each: the others keep their order.)
+            let timeout = self.node_timeout;
+            self.intro_timeouts.retain(|(_, t)| *t + timeout >= now);
+        }
         for a in expired {
-            self.intro_timeouts.shift_remove(&a);
             o.with_network(|n| {
                 if n.verified_by_address(&a).is_none() {
                     n.remove_by_address(&a);
@@ -135,7 +148,7 @@ impl<O: WalkOverlay + ?Sized> DiscoveryStrategy<O> for RandomWalk {
         let available: Vec<SocketAddr> = o
             .get_walkable_addresses()
             .into_iter()
-            .filter(|a| !self.intro_timeouts.contains_key(a))
+            .filter(|a| !self.is_outstanding(a))
             .collect();
         let reset = self.reset_chance;
         let pick = if available.is_empty() {
@@ -152,7 +165,13 @@ impl<O: WalkOverlay + ?Sized> DiscoveryStrategy<O> for RandomWalk {
         match pick {
             Some(a) => {
                 o.walk_to(a);
-                self.intro_timeouts.insert(a, now);
+                // (`a` is not outstanding: `available` excludes those.)
+                if self.intro_timeouts.len() == self.intro_timeouts.capacity() {
+                    // Room for the whole window at once, not a doubling.
+                    let room = self.window_size.saturating_sub(self.intro_timeouts.len());
+                    self.intro_timeouts.reserve_exact(room.max(1));
+                }
+                self.intro_timeouts.push((AddrKey::from(a), now));
             }
             None => o.get_new_introduction(None),
         }
