@@ -7,8 +7,10 @@
 use super::error::CryptoError;
 use super::mid_of;
 use super::tunnel::crypto_box_beforenm;
-use ed25519_dalek::{Signature, Signer, SigningKey, VerifyingKey};
+use ed25519_dalek::hazmat::{raw_sign, ExpandedSecretKey};
+use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 use rand::{CryptoRng, RngCore};
+use sha2::Sha512;
 use std::sync::Arc;
 
 /// ASCII prefix of a LibNaCL private key bin.
@@ -154,9 +156,13 @@ impl LibNaclPublicKey {
     }
 }
 
+/// The secret halves, expanded once. Not a `SigningKey`: that keeps a second copy of
+/// the verifying key (192 bytes, and one private key per simulated node); signing uses
+/// the public key's (`hazmat::raw_sign`, what `SigningKey::sign` does inside).
 struct PrivateInner {
     x25519_secret: [u8; 32],
-    signing: SigningKey,
+    ed25519_seed: [u8; 32],
+    expanded: ExpandedSecretKey,
     public: LibNaclPublicKey,
 }
 
@@ -195,7 +201,8 @@ impl LibNaclPrivateKey {
         }));
         LibNaclPrivateKey(Arc::new(PrivateInner {
             x25519_secret,
-            signing,
+            ed25519_seed,
+            expanded: ExpandedSecretKey::from(&ed25519_seed),
             public,
         }))
     }
@@ -221,7 +228,7 @@ impl LibNaclPrivateKey {
         let mut bin = [0u8; BIN_LENGTH];
         bin[..10].copy_from_slice(PRIVATE_PREFIX);
         bin[10..42].copy_from_slice(&self.0.x25519_secret);
-        bin[42..].copy_from_slice(self.0.signing.as_bytes());
+        bin[42..].copy_from_slice(&self.0.ed25519_seed);
         bin
     }
 
@@ -237,12 +244,12 @@ impl LibNaclPrivateKey {
 
     /// The Ed25519 seed.
     pub fn ed25519_seed(&self) -> &[u8; 32] {
-        self.0.signing.as_bytes()
+        &self.0.ed25519_seed
     }
 
     /// Deterministic Ed25519 signature (64 bytes) over `msg`.
     pub fn sign(&self, msg: &[u8]) -> [u8; SIGNATURE_LENGTH] {
-        self.0.signing.sign(msg).to_bytes()
+        raw_sign::<Sha512>(&self.0.expanded, msg, &self.0.public.0.verifying).to_bytes()
     }
 
     /// py-ipv8's `PrivateKey.diffie_hellman`: libsodium `crypto_box_beforenm` of our
@@ -289,6 +296,24 @@ mod verify_tests {
         );
         let key = LibNaclPublicKey::from_parts([9; 32], public).unwrap();
         (key, sig_bytes(r, k * a))
+    }
+
+    /// Signing with the expanded secret and the public key's verifying key gives
+    /// exactly `SigningKey::sign`'s signature.
+    #[test]
+    fn raw_sign_equals_signing_key_sign() {
+        use ed25519_dalek::Signer;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(9);
+        for _ in 0..50 {
+            let key = LibNaclPrivateKey::generate(&mut rng);
+            let msg: Vec<u8> = (0..rng.gen_range(0..300)).map(|_| rng.gen()).collect();
+            let dalek = SigningKey::from_bytes(key.ed25519_seed());
+            assert_eq!(key.sign(&msg), dalek.sign(&msg).to_bytes());
+            assert_eq!(
+                key.public_key().ed25519_verify_key(),
+                dalek.verifying_key().as_bytes()
+            );
+        }
     }
 
     #[test]

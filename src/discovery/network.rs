@@ -137,7 +137,7 @@ impl Network {
     /// Blacklist an address if it is not already (py-ipv8 `ensure_blacklisted`).
     pub fn ensure_blacklisted(&mut self, address: SocketAddr) {
         if !self.blacklist.contains(&address) {
-            self.blacklist.push(address);
+            push_exact(&mut self.blacklist, address);
         }
     }
 
@@ -149,14 +149,14 @@ impl Network {
     /// Never add a peer with this mid (each community adds its own).
     pub fn blacklist_mid(&mut self, mid: Mid) {
         if !self.blacklist_mids.contains(&mid) {
-            self.blacklist_mids.push(mid);
+            push_exact(&mut self.blacklist_mids, mid);
         }
     }
 
     /// Register a local overlay as provider of a service id.
     pub fn register_service_provider(&mut self, service: ServiceId) {
         if !self.service_overlays.contains(&service) {
-            self.service_overlays.push(service);
+            push_exact(&mut self.service_overlays, service);
         }
     }
 
@@ -781,6 +781,13 @@ impl AddrTable {
         let i = self.get_index_of(address)?;
         self.0.swap_remove_index(i)
     }
+}
+
+/// Push with exact growth: these lists hold a few entries per node (a `Vec` makes
+/// room for four on its first push).
+fn push_exact<T>(v: &mut Vec<T>, x: T) {
+    v.reserve_exact(1);
+    v.push(x);
 }
 
 /// Add `key` to the key sets of `addrs` (at the end: the latest indexed).

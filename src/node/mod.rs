@@ -147,6 +147,8 @@ impl Node {
             s.endpoint_open = true;
             s.local_address = local_address;
             if !s.lan_ips.contains(&local_address.ip()) {
+                // (Exact: one or two addresses per node.)
+                s.lan_ips.reserve_exact(1);
                 s.lan_ips.push(local_address.ip());
             }
         }
