@@ -71,6 +71,9 @@ struct Slot {
 /// How many same-time FIFO lanes [`Lanes`] keeps beside its heap.
 const LANES: usize = 4;
 
+/// A queue vector above this capacity shrinks by half when under a quarter full.
+const SHRINK_FROM: usize = 1024;
+
 /// A min-queue of keys by `(time, seq)`: a binary heap plus a few FIFO "lanes", each
 /// holding keys of one due time. A key whose time matches a lane's goes to the back of
 /// that lane (its `seq` is larger than every key already there, so each lane stays
@@ -129,8 +132,25 @@ impl Lanes {
 
     fn pop(&mut self) -> Option<Key> {
         match self.best_lane() {
-            Some(i) => self.lanes.get_mut(i)?.pop_front(),
-            None => self.heap.pop(),
+            Some(i) => {
+                let lane = self.lanes.get_mut(i)?;
+                let k = lane.pop_front();
+                if lane.capacity() > SHRINK_FROM && lane.len() < lane.capacity() / 4 {
+                    // Give a burst's room back (a join burst fills one lane with
+                    // every node's first packets), so the peer tables that grow
+                    // afterwards can reuse it. Amortised O(1).
+                    lane.shrink_to(lane.capacity() / 2);
+                }
+                k
+            }
+            None => {
+                let k = self.heap.pop();
+                if self.heap.capacity() > SHRINK_FROM && self.heap.len() < self.heap.capacity() / 4
+                {
+                    self.heap.shrink_to(self.heap.capacity() / 2);
+                }
+                k
+            }
         }
     }
 }
@@ -160,6 +180,13 @@ impl EventQueue {
             None => {
                 let s = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
                 assert!(s < u32::MAX, "more than 4 billion pending events");
+                if self.slots.len() == self.slots.capacity() {
+                    // Grow by an eighth: slots are never freed (event ids index
+                    // them), and doubling could leave half of a large peak unused.
+                    let more = (self.slots.len() / 8).max(64);
+                    self.slots.reserve_exact(more);
+                    self.free.reserve_exact(more);
+                }
                 self.slots.push(Slot {
                     seq,
                     event: Some(event),
