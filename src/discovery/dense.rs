@@ -19,6 +19,9 @@ use std::hash::{BuildHasher, Hash};
 /// From this many entries on, a table keeps a hash index of positions.
 pub(crate) const INDEX_FROM: usize = 64;
 
+/// A table above this capacity shrinks by half when under a quarter full.
+const SHRINK_FROM: usize = 256;
+
 /// A value that carries its own key.
 pub(crate) trait DenseEntry {
     /// The hash of its key; lookups pass the same hash ([`key_hash`]).
@@ -147,7 +150,19 @@ impl<V: DenseEntry> DenseMap<V> {
             }
         }
         self.tags.swap_remove(i);
-        Some(self.entries.swap_remove(i))
+        let v = self.entries.swap_remove(i);
+        let cap = self.entries.capacity();
+        if cap > SHRINK_FROM && self.entries.len() < cap / 4 {
+            // A bootstrap server's table holds every peer of a join burst, then is
+            // pruned to a hundred: give the room back (halving, so amortised O(1)).
+            self.entries.shrink_to(cap / 2);
+            self.tags.shrink_to(cap / 2);
+            let entries = &self.entries;
+            if let Some(index) = self.index.as_deref_mut() {
+                index.shrink_to(entries.len(), |&j| hash_at(entries, j));
+            }
+        }
+        Some(v)
     }
 
     fn build_index(&mut self) {
@@ -240,6 +255,45 @@ mod tests {
             assert_eq!(maps[2].index.is_some(), max_len >= 40);
             assert!(maps[0].index.is_some() && maps[1].index.is_none());
         }
+    }
+
+    /// A table that grew to thousands of entries and is pruned gives memory back and
+    /// still answers as `IndexMap` (a bootstrap server's table after a join burst).
+    #[test]
+    fn shrinks_after_pruning_and_keeps_answers() {
+        let mut rng = ChaCha8Rng::seed_from_u64(7);
+        let mut model: IndexMap<u16, u32> = IndexMap::new();
+        let mut m = DenseMap::default();
+        for key in 0..3000u16 {
+            model.insert(key, u32::from(key));
+            m.push_new(
+                key_hash(&key),
+                E {
+                    key,
+                    value: u32::from(key),
+                },
+            );
+        }
+        let grown = m.entries.capacity();
+        while model.len() > 100 {
+            let key = rng.gen_range(0..3000u16);
+            let want = model.swap_remove_full(&key).map(|(i, _, v)| (i, v));
+            let got = find(&m, key).and_then(|i| m.swap_remove_index(i).map(|e| (i, e.value)));
+            assert_eq!(got, want);
+        }
+        assert!(
+            m.entries.capacity() <= grown / 8,
+            "{} of {grown}",
+            m.entries.capacity()
+        );
+        for key in 0..3000u16 {
+            assert_eq!(find(&m, key), model.get_index_of(&key));
+        }
+        let want: Vec<E> = model
+            .iter()
+            .map(|(&key, &value)| E { key, value })
+            .collect();
+        assert_eq!(m.iter().cloned().collect::<Vec<E>>(), want);
     }
 
     #[test]

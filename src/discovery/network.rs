@@ -817,6 +817,11 @@ fn index_remove(
         if let Some(v) = index.get_mut(&a) {
             if !v.remove(key) {
                 index.swap_remove(&a);
+                let cap = index.capacity();
+                if cap > 256 && index.len() < cap / 4 {
+                    // (As `DenseMap` does: a pruned server's index gives room back.)
+                    index.shrink_to(cap / 2);
+                }
             }
         }
     }

@@ -194,6 +194,12 @@ impl IndexedKeys {
         if let Some(n) = self.seq.remove(key) {
             self.order.remove(&n);
         }
+        let cap = self.seq.capacity();
+        if cap > 256 && self.seq.len() < cap / 4 {
+            // A server's set for 0.0.0.0:0 holds every peer of a join burst, then is
+            // pruned: give the room back (halving, amortised O(1)).
+            self.seq.shrink_to(cap / 2);
+        }
     }
 
     fn len(&self) -> usize {
