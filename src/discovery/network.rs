@@ -42,19 +42,29 @@ struct Walk {
     new_style: bool,
 }
 
+/// A known peer: its record (which also carries this store's indexing stamp and
+/// verified flag, in its padding: `Peer::store_indexed`, `Peer::store_verified`) and
+/// its py-ipv8 `services_per_peer` entry.
 #[derive(Clone)]
 struct Known {
     peer: Peer,
-    /// In `verified_peers` (false only after `remove_by_address`, see QUIRK).
-    verified: bool,
     /// Its py-ipv8 `services_per_peer` entry (`None`: no entry). Kept with the peer
     /// rather than in a second hash map keyed by the same 74-byte key.
     services: Option<ServiceSet>,
+}
+
+impl Known {
+    /// In `verified_peers` (false only after `remove_by_address`, see QUIRK).
+    fn verified(&self) -> bool {
+        self.peer.store_verified
+    }
+
     /// When its addresses were last indexed (a `Network::index_seq` value): of the
     /// verified peers sharing an address, the one indexed earliest is "the" peer at
-    /// that address. 32 bits fit in `Known`'s padding; `Network::next_index_seq`
-    /// renumbers before they would wrap.
-    indexed: u32,
+    /// that address. `Network::next_index_seq` renumbers before the 32 bits wrap.
+    fn indexed(&self) -> u32 {
+        self.peer.store_indexed
+    }
 }
 
 /// From this many known peers on, a network keeps an address → keys index; below,
@@ -262,7 +272,7 @@ impl Network {
     ) -> Vec<SocketAddr> {
         // Only membership is asked of `exclude`: a hash set cannot reach the order.
         let mut exclude: FxHashSet<SocketAddr> = FxHashSet::default();
-        for k in self.known.values().filter(|k| k.verified) {
+        for k in self.known.values().filter(|k| k.verified()) {
             let serves = match service {
                 Some(s) => k.services.as_ref().is_some_and(|v| v.contains(s)),
                 None => true,
@@ -290,7 +300,10 @@ impl Network {
             let mut ok = service == Some(sid);
             if let Some(intro) = &w.introduced_by {
                 let entry = match self.known.get_mut(intro) {
-                    Some(k) => k.services.as_mut().map(|v| (v, k.verified)),
+                    Some(k) => {
+                        let verified = k.verified();
+                        k.services.as_mut().map(|v| (v, verified))
+                    }
                     None => self.orphan_services.get_mut(intro).map(|v| (v, false)),
                 };
                 if let Some((services, verified)) = entry {
@@ -354,12 +367,10 @@ impl Network {
             index_add(index, &key, peer.addresses());
         }
         let services = self.orphan_services.remove(&key);
-        self.known.insert_new(Known {
-            peer,
-            verified: true,
-            services,
-            indexed,
-        });
+        let mut peer = peer;
+        peer.store_verified = true;
+        peer.store_indexed = indexed;
+        self.known.insert_new(Known { peer, services });
         self.count(&key, true);
         if self.by_address.is_none() && self.known.len() >= self.addr_index_from {
             self.build_address_index();
@@ -369,10 +380,10 @@ impl Network {
     /// Union `services` into the services advertised by the peer with `key`.
     pub fn discover_services(&mut self, key: &KeyBin, services: &[ServiceId]) {
         let (set, verified) = match self.known.get_mut(key) {
-            Some(k) => (
-                k.services.get_or_insert_with(ServiceSet::default),
-                k.verified,
-            ),
+            Some(k) => {
+                let verified = k.verified();
+                (k.services.get_or_insert_with(ServiceSet::default), verified)
+            }
             None => (self.orphan_services.entry(key.clone()).or_default(), false),
         };
         for s in services {
@@ -439,19 +450,24 @@ impl Network {
     /// The known peer at position `i` of the key table and whether it is verified
     /// (positions are `0..known_len()`; O(1), for uniform sampling).
     pub fn known_at(&self, i: usize) -> Option<(&Peer, bool)> {
-        self.known.get_index(i).map(|k| (&k.peer, k.verified))
+        self.known.get_index(i).map(|k| (&k.peer, k.verified()))
     }
 
     /// All verified peers, in insertion order.
     pub fn verified_iter(&self) -> impl Iterator<Item = &Peer> + '_ {
-        self.known.values().filter(|k| k.verified).map(|k| &k.peer)
+        self.known
+            .values()
+            .filter(|k| k.verified())
+            .map(|k| &k.peer)
     }
 
     /// Verified peers whose service set contains `service`, in insertion order.
     fn verified_serving<'a>(&'a self, service: &'a ServiceId) -> impl Iterator<Item = &'a Peer> {
         self.known
             .values()
-            .filter(move |k| k.verified && k.services.as_ref().is_some_and(|v| v.contains(service)))
+            .filter(move |k| {
+                k.verified() && k.services.as_ref().is_some_and(|v| v.contains(service))
+            })
             .map(|k| &k.peer)
     }
 
@@ -468,7 +484,7 @@ impl Network {
 
     /// Whether the peer with this key is currently verified.
     pub fn is_verified(&self, key: &[u8]) -> bool {
-        self.known.get(key).is_some_and(|k| k.verified)
+        self.known.get(key).is_some_and(|k| k.verified())
     }
 
     /// A verified peer having `address` among its addresses (py-ipv8
@@ -486,8 +502,8 @@ impl Network {
                 .known
                 .values()
                 .enumerate()
-                .filter(|(_, k)| k.verified && k.peer.addresses().contains(address))
-                .min_by_key(|(_, k)| k.indexed)
+                .filter(|(_, k)| k.verified() && k.peer.addresses().contains(address))
+                .min_by_key(|(_, k)| k.indexed())
                 .map(|(i, _)| i),
         }
     }
@@ -497,12 +513,12 @@ impl Network {
         let before = self.known.get(key)?.peer.addresses().clone();
         let known = self.known.get_mut(key)?;
         let r = f(&mut known.peer);
-        if known.verified && *known.peer.addresses() != before {
+        if known.verified() && *known.peer.addresses() != before {
             // Re-indexed: now the latest of the peers sharing any of its addresses.
             let after = known.peer.addresses().clone();
             let seq = self.next_index_seq();
             if let Some(k) = self.known.get_mut(key) {
-                k.indexed = seq;
+                k.peer.store_indexed = seq;
             }
             if let Some(index) = self.by_address.as_deref_mut() {
                 index_remove(index, key, &before);
@@ -536,16 +552,16 @@ impl Network {
             None => self
                 .known
                 .iter()
-                .filter(|(_, k)| k.verified && k.peer.addresses().contains(address))
+                .filter(|(_, k)| k.verified() && k.peer.addresses().contains(address))
                 .map(|(key, _)| key.clone())
                 .collect(),
         };
         for key in keys {
             self.count(&key, false);
             let addrs = match self.known.get_mut(&key) {
-                Some(k) if k.verified => {
+                Some(k) if k.verified() => {
                     // QUIRK (spec §7): the key → peer map keeps the entry.
-                    k.verified = false;
+                    k.peer.store_verified = false;
                     k.services = None;
                     k.peer.addresses().clone()
                 }
@@ -568,7 +584,7 @@ impl Network {
         for a in k.peer.addresses().iter() {
             self.all_addresses.swap_remove(&a);
         }
-        if k.verified {
+        if k.verified() {
             if let Some(index) = self.by_address.as_deref_mut() {
                 index_remove(index, key, k.peer.addresses());
             }
@@ -642,14 +658,14 @@ impl Network {
                 .known
                 .values()
                 .enumerate()
-                .map(|(i, k)| (k.indexed, i))
+                .map(|(i, k)| (k.indexed(), i))
                 .collect();
             order.sort_unstable();
             let mut next = 0u32;
             for (_, i) in order {
                 if let Some(k) = self.known.get_index_mut(i) {
                     next += 1;
-                    k.indexed = next;
+                    k.peer.store_indexed = next;
                 }
             }
             self.index_seq = next;
@@ -662,8 +678,8 @@ impl Network {
     /// order an index kept from the start would hold them in).
     fn build_address_index(&mut self) {
         let mut verified: Vec<(&KeyBin, &Known)> =
-            self.known.iter().filter(|(_, k)| k.verified).collect();
-        verified.sort_by_key(|(_, k)| k.indexed);
+            self.known.iter().filter(|(_, k)| k.verified()).collect();
+        verified.sort_by_key(|(_, k)| k.indexed());
         let mut index = IndexMap::default();
         for (key, k) in verified {
             index_add(&mut index, key, k.peer.addresses());
@@ -1083,6 +1099,16 @@ mod tests {
 
     /// Renumbering the stamps before they wrap keeps which peer is "the" one at a
     /// shared address.
+    /// The store's stamp and flag ride in the peer record's padding (a guard against
+    /// a field that would silently grow every known peer of every node).
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn known_record_sizes() {
+        assert_eq!(std::mem::size_of::<Peer>(), 72);
+        assert_eq!(std::mem::size_of::<Known>(), 96);
+        assert_eq!(std::mem::size_of::<Walk>(), 32);
+    }
+
     #[test]
     fn index_stamps_renumber_in_order() {
         let mut net = Network::with_address_index_from(usize::MAX);
