@@ -1099,15 +1099,6 @@ mod tests {
 
     /// Renumbering the stamps before they wrap keeps which peer is "the" one at a
     /// shared address.
-    /// The store's stamp and flag ride in the peer record's padding (a guard against
-    /// a field that would silently grow every known peer of every node).
-    #[cfg(target_pointer_width = "64")]
-    #[test]
-    fn known_record_sizes() {
-        assert_eq!(std::mem::size_of::<Peer>(), 72);
-        assert_eq!(std::mem::size_of::<Known>(), 96);
-        assert_eq!(std::mem::size_of::<Walk>(), 32);
-    }
 
     #[test]
     fn index_stamps_renumber_in_order() {
@@ -1129,6 +1120,17 @@ mod tests {
             net.verified_by_address(&addr(1)).unwrap().key_bin(),
             &key(2)
         );
+    }
+
+    /// The store's stamp and flag ride in the peer record's padding (a guard against
+    /// a field that would silently grow every known peer of every node).
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn known_record_sizes() {
+        assert_eq!(std::mem::size_of::<Peer>(), 72);
+        assert_eq!(std::mem::size_of::<Option<ServiceSet>>(), 24);
+        assert_eq!(std::mem::size_of::<Known>(), 96);
+        assert_eq!(std::mem::size_of::<Walk>(), 32);
     }
 
     /// Services recorded before the peer is known are its services once it is added;

@@ -64,8 +64,10 @@ pub(crate) enum ServiceSet {
     Empty,
     /// Exactly one.
     One(ServiceId),
-    /// Two or more.
-    Many(Vec<ServiceId>),
+    /// Two or more (boxed: the set is then 24 bytes with or without an `Option`
+    /// around it, where an inline `Vec` made it 32).
+    #[allow(clippy::box_collection)]
+    Many(Box<Vec<ServiceId>>),
 }
 
 impl ServiceSet {
@@ -74,7 +76,7 @@ impl ServiceSet {
         match v.len() {
             0 => ServiceSet::Empty,
             1 => v.pop().map_or(ServiceSet::Empty, ServiceSet::One),
-            _ => ServiceSet::Many(v),
+            _ => ServiceSet::Many(Box::new(v)),
         }
     }
 
@@ -99,7 +101,7 @@ impl ServiceSet {
         }
         *self = match std::mem::take(self) {
             ServiceSet::Empty => ServiceSet::One(s),
-            ServiceSet::One(a) => ServiceSet::Many(vec![a, s]),
+            ServiceSet::One(a) => ServiceSet::Many(Box::new(vec![a, s])),
             ServiceSet::Many(mut v) => {
                 v.push(s);
                 ServiceSet::Many(v)
