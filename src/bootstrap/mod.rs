@@ -8,6 +8,7 @@ pub mod server;
 use crate::runtime::{Duration, Instant};
 use crate::wire::{self, Prefix};
 use std::net::SocketAddr;
+use std::rc::Rc;
 
 /// What a bootstrapper may do to its community.
 pub trait BootstrapTarget {
@@ -48,7 +49,8 @@ pub const BOOTSTRAP_TIMEOUT: Duration = Duration::from_secs(30);
 /// `ipv8/bootstrapping/dispersy/bootstrapper.py`, spec §11.2). DNS names are not
 /// resolved in this implementation (the simulator has no DNS; the live peer takes IPs).
 pub struct DispersyBootstrapper {
-    ip_addresses: Vec<SocketAddr>,
+    /// Shared: a simulation gives every node the same list.
+    ip_addresses: Rc<[SocketAddr]>,
     bootstrap_timeout: Duration,
     last_bootstrap: Option<Instant>,
     initialized: bool,
@@ -56,9 +58,9 @@ pub struct DispersyBootstrapper {
 
 impl DispersyBootstrapper {
     /// A bootstrapper for these servers, with `bootstrap_timeout` between rounds.
-    pub fn new(ip_addresses: Vec<SocketAddr>, bootstrap_timeout: Duration) -> Self {
+    pub fn new(ip_addresses: impl Into<Rc<[SocketAddr]>>, bootstrap_timeout: Duration) -> Self {
         DispersyBootstrapper {
-            ip_addresses,
+            ip_addresses: ip_addresses.into(),
             bootstrap_timeout,
             last_bootstrap: None,
             initialized: false,
@@ -75,7 +77,7 @@ impl Bootstrapper for DispersyBootstrapper {
     fn initialize(&mut self, target: &mut dyn BootstrapTarget) {
         if !self.initialized {
             self.initialized = true;
-            for a in &self.ip_addresses {
+            for a in self.ip_addresses.iter() {
                 target.ensure_blacklisted(*a);
             }
         }
@@ -96,7 +98,7 @@ impl Bootstrapper for DispersyBootstrapper {
             }
         }
         self.last_bootstrap = Some(now);
-        for a in self.ip_addresses.clone() {
+        for &a in self.ip_addresses.iter() {
             target.ensure_blacklisted(a);
             target.walk_to(a);
         }
@@ -115,7 +117,7 @@ impl Bootstrapper for DispersyBootstrapper {
     }
 
     fn blacklist(&self) -> Vec<SocketAddr> {
-        self.ip_addresses.clone()
+        self.ip_addresses.to_vec()
     }
 }
 

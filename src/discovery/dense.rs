@@ -108,9 +108,12 @@ impl<V: DenseEntry> DenseMap<V> {
     /// Append an entry whose key is not in the map, with its `key_hash`.
     pub(crate) fn push_new(&mut self, hash: u64, value: V) {
         if self.entries.len() == self.entries.capacity() {
-            // Grow by an eighth (at least 4): a converged node's tables stop growing,
-            // and doubling would leave up to half of each unused.
-            let more = (self.entries.len() / 8).max(4);
+            // Grow by an eighth (at least 4, from 2): a converged node's tables stop
+            // growing, and doubling would leave up to half of each unused.
+            let more = match self.entries.len() {
+                0..=3 => 2,
+                n => (n / 8).max(4),
+            };
             self.entries.reserve_exact(more);
             self.tags.reserve_exact(more);
         }
@@ -126,6 +129,25 @@ impl<V: DenseEntry> DenseMap<V> {
             None if self.entries.len() >= self.index_from => self.build_index(),
             None => {}
         }
+    }
+
+    /// The entry with this key hash for which `eq` holds, appended with `make` first if
+    /// there is none.
+    pub(crate) fn get_or_push(
+        &mut self,
+        hash: u64,
+        eq: impl Fn(&V) -> bool,
+        make: impl FnOnce() -> V,
+    ) -> &mut V {
+        let i = match self.find(hash, eq) {
+            Some(i) => i,
+            None => {
+                self.push_new(hash, make());
+                self.entries.len() - 1
+            }
+        };
+        // (A position just found or just pushed.)
+        &mut self.entries[i]
     }
 
     /// Remove the entry at position `i`, moving the last entry into its place

@@ -17,7 +17,7 @@ use super::peer::{KeyBin, Mid, Peer, PeerAddresses, ServiceId};
 use super::sets::{AddrKey, KeySet, ServiceCounts, ServiceSet};
 use crate::runtime::Instant;
 use indexmap::IndexMap;
-use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
+use rustc_hash::{FxBuildHasher, FxHashSet};
 use std::net::SocketAddr;
 
 /// What we know of a walkable address (py-ipv8 `WalkableAddress`).
@@ -92,7 +92,7 @@ pub struct Network {
     addr_index_from: usize,
     /// `services_per_peer` entries of keys not in `known` (rare: py-ipv8 lets a
     /// service be recorded before, or without, the peer).
-    orphan_services: FxHashMap<KeyBin, ServiceSet>,
+    orphan_services: OrphanTable,
     /// Number of verified peers serving each service (kept in step with `known` and
     /// the service sets by every mutation, so counting is O(1)).
     service_counts: ServiceCounts,
@@ -112,7 +112,7 @@ impl Default for Network {
             by_address: None,
             index_seq: 0,
             addr_index_from: ADDR_INDEX_FROM,
-            orphan_services: FxHashMap::default(),
+            orphan_services: OrphanTable::default(),
             service_counts: ServiceCounts::default(),
             verified: 0,
             service_overlays: Vec::new(),
@@ -384,7 +384,7 @@ impl Network {
                 let verified = k.verified();
                 (k.services.get_or_insert_with(ServiceSet::default), verified)
             }
-            None => (self.orphan_services.entry(key.clone()).or_default(), false),
+            None => (self.orphan_services.get_or_default(key), false),
         };
         for s in services {
             if set.insert(*s) && verified {
@@ -399,9 +399,7 @@ impl Network {
         let set = ServiceSet::from_vec(services);
         match self.known.get_mut(key) {
             Some(k) => k.services = Some(set),
-            None => {
-                self.orphan_services.insert(key.clone(), set);
-            }
+            None => self.orphan_services.insert(key, set),
         }
         self.count(key, true);
     }
@@ -753,6 +751,67 @@ impl KnownTable {
     fn swap_remove(&mut self, key: &[u8]) -> Option<Known> {
         let i = self.get_index_of(key)?;
         self.0.swap_remove_index(i)
+    }
+}
+
+/// A `services_per_peer` entry of a key that is not known.
+struct Orphan {
+    key: KeyBin,
+    services: ServiceSet,
+}
+
+impl DenseEntry for Orphan {
+    fn key_hash(&self) -> u64 {
+        key_hash::<[u8]>(&self.key)
+    }
+}
+
+/// The `services_per_peer` entries of keys that are not known (a node has a couple:
+/// its bootstrap servers'). Only looked up, never iterated.
+#[derive(Default)]
+struct OrphanTable(DenseMap<Orphan>);
+
+impl OrphanTable {
+    fn position(&self, key: &[u8]) -> Option<usize> {
+        self.0.find(key_hash(key), |o| *o.key == *key)
+    }
+
+    fn get(&self, key: &[u8]) -> Option<&ServiceSet> {
+        Some(&self.0.get_index(self.position(key)?)?.services)
+    }
+
+    fn get_mut(&mut self, key: &[u8]) -> Option<&mut ServiceSet> {
+        let i = self.position(key)?;
+        Some(&mut self.0.get_index_mut(i)?.services)
+    }
+
+    fn get_or_default(&mut self, key: &KeyBin) -> &mut ServiceSet {
+        let make = || Orphan {
+            key: key.clone(),
+            services: ServiceSet::default(),
+        };
+        &mut self
+            .0
+            .get_or_push(key_hash::<[u8]>(key), |o| o.key == *key, make)
+            .services
+    }
+
+    fn insert(&mut self, key: &KeyBin, services: ServiceSet) {
+        match self.get_mut(key) {
+            Some(s) => *s = services,
+            None => self.0.push_new(
+                key_hash::<[u8]>(key),
+                Orphan {
+                    key: key.clone(),
+                    services,
+                },
+            ),
+        }
+    }
+
+    fn remove(&mut self, key: &[u8]) -> Option<ServiceSet> {
+        let i = self.position(key)?;
+        self.0.swap_remove_index(i).map(|o| o.services)
     }
 }
 

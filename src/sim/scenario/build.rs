@@ -126,8 +126,10 @@ pub struct World {
     pub counters: Rc<RefCell<Counters>>,
     /// Bootstrap servers' drivers.
     pub servers: Vec<Rc<Driver>>,
-    /// Bootstrap server addresses.
-    pub server_addrs: Vec<SocketAddr>,
+    /// Bootstrap server addresses (one list, shared by every node's bootstrapper).
+    pub server_addrs: Rc<[SocketAddr]>,
+    /// The simulation clock, shared by every node's driver.
+    clock: Rc<dyn Clock>,
     /// Collected samples.
     pub samples: RefCell<Vec<SampleRow>>,
     /// The churn trace, if any.
@@ -585,7 +587,8 @@ impl World {
             group_ranges,
             counters,
             servers: server_drivers,
-            server_addrs,
+            server_addrs: server_addrs.into(),
+            clock,
             samples: RefCell::new(Vec::new()),
             churn: churn.as_ref().map(|(_, t)| t.clone()),
             keys,
@@ -739,8 +742,7 @@ impl World {
             &node,
             self.sim.clone(),
         );
-        let clock: Rc<dyn Clock> = Rc::new(self.sim.clock());
-        let driver = Driver::new(node.clone(), Rc::new(ep), clock);
+        let driver = Driver::new(node.clone(), Rc::new(ep), self.clock.clone());
         driver.start().ok()?;
         self.sim.spawn(driver.clone().run()).detach();
         Some(driver)
