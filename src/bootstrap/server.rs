@@ -67,7 +67,7 @@ impl BootstrapServer {
     /// A tracker signing with `settings.key` (py-ipv8 uses a fresh "very-low" key) and
     /// a community id drawn from the node's RNG.
     pub fn new(settings: CommunitySettings) -> Self {
-        let id: ServiceId = settings.shared.borrow_mut().rng.gen();
+        let id: ServiceId = settings.shared.borrow_mut().rng.with(|r| r.gen());
         let mut base = CommunityBase::new(id, settings);
         base.clear_handlers();
         base.replace_handler(
@@ -126,7 +126,9 @@ impl BootstrapServer {
             s.network.discover_services(peer.key_bin(), &[service]);
             // py-ipv8: `random.choice` over the other peers serving the service.
             let s = &mut *s;
-            random_other_peer(&s.network, &mut s.rng, &peer, &service)
+            let network = &s.network;
+            s.rng
+                .with(|r| random_other_peer(network, r, &peer, &service))
         };
         self.requests += 1;
         let packet = create_introduction_response_with_prefix(
@@ -268,7 +270,7 @@ impl PingOverlay for BootstrapServer {
         let service = {
             let mut s = shared.borrow_mut();
             let services = s.network.services_for_peer(peer.key_bin()).to_vec();
-            services.choose(&mut s.rng).copied()
+            s.rng.with(|r| services.choose(r).copied())
         };
         let Some(service) = service else { return };
         let prefix = wire::prefix(&service);

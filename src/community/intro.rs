@@ -210,7 +210,7 @@ pub fn get_peer_for_introduction<C: Community>(
         .peers_for_service_iter(&id)
         .filter(|p| Some(*p) != exclude && (new_style || p.address().is_ipv4()))
         .collect();
-    available.choose(&mut s.rng).map(|p| (*p).clone())
+    s.rng.with(|r| available.choose(r).copied()).cloned()
 }
 
 /// py-ipv8 `create_introduction_response`: also sends the puncture-request to the
@@ -426,13 +426,15 @@ pub fn get_new_introduction<C: Community>(c: &mut C, from: Option<&Peer>) {
             let shared = c.base().shared().clone();
             let (keep_alive, pick) = {
                 let mut s = shared.borrow_mut();
-                let keep_alive = ready && s.rng.gen::<f64>() < 0.05;
-                let pick = if keep_alive {
-                    None
-                } else {
-                    available.choose(&mut s.rng).cloned()
-                };
-                (keep_alive, pick)
+                s.rng.with(|r| {
+                    let keep_alive = ready && r.gen::<f64>() < 0.05;
+                    let pick = if keep_alive {
+                        None
+                    } else {
+                        available.choose(r).cloned()
+                    };
+                    (keep_alive, pick)
+                })
             };
             if keep_alive {
                 with_bootstrappers(c, |b, t| b.keep_alive(t));
@@ -497,7 +499,11 @@ impl<C: Community> BootstrapTarget for C {
         if n == 0 {
             return 0;
         }
-        self.base().shared().borrow_mut().rng.gen_range(0..n)
+        self.base()
+            .shared()
+            .borrow_mut()
+            .rng
+            .with(|r| r.gen_range(0..n))
     }
     fn broadcast(&mut self, data: Vec<u8>) {
         self.base().shared().borrow_mut().broadcast(data);

@@ -199,7 +199,7 @@ impl<C: Community> WalkOverlay for C {
     fn with_rng<R>(&mut self, f: impl FnOnce(&mut dyn RngCore) -> R) -> R {
         let shared = self.base().shared().clone();
         let mut s = shared.borrow_mut();
-        f(&mut s.rng)
+        s.rng.with(|r| f(r))
     }
 
     fn get_peers(&self) -> Vec<Peer> {
