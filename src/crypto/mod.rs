@@ -28,6 +28,7 @@
 //! ```
 
 pub mod ec;
+mod k163;
 pub mod error;
 pub mod key;
 pub mod keyfile;
