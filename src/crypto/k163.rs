@@ -397,7 +397,13 @@ pub(crate) fn scalar_from_be(bytes: &[u8]) -> Option<Scalar> {
 pub(crate) fn scalar_to_be(s: &Scalar, len: usize) -> Vec<u8> {
     (0..len)
         .rev()
-        .map(|i| if i < 24 { (s[i / 8] >> (8 * (i % 8))) as u8 } else { 0 })
+        .map(|i| {
+            if i < 24 {
+                (s[i / 8] >> (8 * (i % 8))) as u8
+            } else {
+                0
+            }
+        })
         .collect()
 }
 
@@ -566,6 +572,7 @@ pub(crate) fn mul2(u1: &Scalar, u2: &Scalar, q: &Affine) -> Option<Affine> {
 }
 
 /// k·P for any affine point P (u1 = 0 in [`mul2`]).
+#[cfg(test)]
 pub(crate) fn mul_point(k: &Scalar, p: &Affine) -> Option<Affine> {
     mul2(&[0; 3], k, p)
 }
@@ -590,7 +597,11 @@ pub(crate) mod tests {
             }
             // aa *= x
             let carry = (aa[2] >> 34) & 1;
-            aa = [aa[0] << 1, (aa[1] << 1) | (aa[0] >> 63), ((aa[2] << 1) | (aa[1] >> 63)) & TOP_MASK];
+            aa = [
+                aa[0] << 1,
+                (aa[1] << 1) | (aa[0] >> 63),
+                ((aa[2] << 1) | (aa[1] >> 63)) & TOP_MASK,
+            ];
             if carry == 1 {
                 aa[0] ^= 0xc9; // x^7 + x^6 + x^3 + 1
             }
@@ -603,7 +614,15 @@ pub(crate) mod tests {
     }
 
     fn special_fes() -> Vec<Fe> {
-        vec![ZERO, ONE, [0, 0, 1 << 34], [u64::MAX, u64::MAX, TOP_MASK], [0xc9, 0, 0], GX, GY]
+        vec![
+            ZERO,
+            ONE,
+            [0, 0, 1 << 34],
+            [u64::MAX, u64::MAX, TOP_MASK],
+            [0xc9, 0, 0],
+            GX,
+            GY,
+        ]
     }
 
     #[test]
@@ -688,7 +707,8 @@ pub(crate) mod tests {
         }
         let mut ctx = BigNumContext::new().unwrap();
         let (mut x, mut y) = (BigNum::new().unwrap(), BigNum::new().unwrap());
-        p.affine_coordinates(group, &mut x, &mut y, &mut ctx).unwrap();
+        p.affine_coordinates(group, &mut x, &mut y, &mut ctx)
+            .unwrap();
         Some(Affine {
             x: fe_from_bn(&x),
             y: fe_from_bn(&y),
@@ -800,7 +820,11 @@ pub(crate) mod tests {
             for k in &scalars {
                 let mut out = EcPoint::new(&group).unwrap();
                 out.mul2(&group, &op, &bn(k), &mut ctx).unwrap();
-                assert_eq!(mul_point(k, p), from_ossl(&group, &out), "k={k:x?} P={p:x?}");
+                assert_eq!(
+                    mul_point(k, p),
+                    from_ossl(&group, &out),
+                    "k={k:x?} P={p:x?}"
+                );
             }
         }
         for k in &scalars {
@@ -826,7 +850,8 @@ pub(crate) mod tests {
             for (i, u1) in scalars.iter().enumerate() {
                 for u2 in scalars.iter().skip(i % 3).step_by(3) {
                     let mut out = EcPoint::new(&group).unwrap();
-                    out.mul_full(&group, &bn(u1), &oq, &bn(u2), &mut ctx).unwrap();
+                    out.mul_full(&group, &bn(u1), &oq, &bn(u2), &mut ctx)
+                        .unwrap();
                     assert_eq!(
                         mul2(u1, u2, q),
                         from_ossl(&group, &out),
@@ -835,7 +860,8 @@ pub(crate) mod tests {
                 }
                 // u2 = ±u1 with Q = G: the result is 2·u1·G or infinity.
                 let mut out = EcPoint::new(&group).unwrap();
-                out.mul_full(&group, &bn(u1), &oq, &bn(u1), &mut ctx).unwrap();
+                out.mul_full(&group, &bn(u1), &oq, &bn(u1), &mut ctx)
+                    .unwrap();
                 assert_eq!(mul2(u1, u1, q), from_ossl(&group, &out));
             }
         }

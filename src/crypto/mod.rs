@@ -28,8 +28,8 @@
 //! ```
 
 pub mod ec;
-mod k163;
 pub mod error;
+mod k163;
 pub mod key;
 pub mod keyfile;
 pub mod kind;
