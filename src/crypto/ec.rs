@@ -600,10 +600,7 @@ fn verify_k163(q: &k163::Affine, signature: &[u8], msg: &[u8]) -> bool {
     let Some((u1, u2)) = verify_scalars(&digest, r_bytes, s_bytes) else {
         return false;
     };
-    match k163::mul2(&u1, &u2, q) {
-        Some(point) => k163::fe_mod_n(&point.x) == r,
-        None => false,
-    }
+    k163::mul2_x_mod_n_is(&u1, &u2, q, &r)
 }
 
 /// (u1, u2) = (e·s⁻¹, r·s⁻¹) mod n, with OpenSSL's `BigNum` (a few µs).

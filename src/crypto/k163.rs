@@ -116,11 +116,40 @@ mod clmul {
     /// # Safety
     /// The CPU must support `pclmulqdq`; [`super::mul`] only calls this after
     /// `is_x86_feature_detected!("pclmulqdq")` returned true.
+    #[inline]
     #[target_feature(enable = "pclmulqdq")]
     pub(super) unsafe fn mul(a: &Fe, b: &Fe) -> Fe {
         // SAFETY: this function's own precondition (pclmulqdq present) is exactly
         // `clmul64`'s.
         reduce(mul_wide(a, b, |x, y| unsafe { clmul64(x, y) }))
+    }
+
+    /// Field squaring with PCLMULQDQ (a_i · a_i per limb; cross terms cancel).
+    ///
+    /// # Safety
+    /// As for [`mul`]: the CPU must support `pclmulqdq`.
+    #[inline]
+    #[target_feature(enable = "pclmulqdq")]
+    pub(super) unsafe fn sqr(a: &Fe) -> Fe {
+        let mut c = [0u64; 6];
+        for i in 0..3 {
+            // SAFETY: pclmulqdq is present (this function's precondition).
+            let p = unsafe { clmul64(a[i], a[i]) };
+            c[2 * i] = p as u64;
+            c[2 * i + 1] = (p >> 64) as u64;
+        }
+        reduce(c)
+    }
+
+    /// Field inversion with PCLMULQDQ (the whole chain in one function, so the
+    /// multiplications and squarings inline).
+    ///
+    /// # Safety
+    /// As for [`mul`]: the CPU must support `pclmulqdq`.
+    #[target_feature(enable = "pclmulqdq")]
+    pub(super) unsafe fn inv(a: &Fe) -> Fe {
+        // SAFETY (both closures): pclmulqdq is present (this function's precondition).
+        super::inv_with(a, |x, y| unsafe { mul(x, y) }, |x| unsafe { sqr(x) })
     }
 }
 
@@ -163,9 +192,21 @@ fn spread32(x: u64) -> u64 {
     (x | (x << 1)) & 0x5555_5555_5555_5555
 }
 
-/// Field squaring.
+/// Field squaring: PCLMULQDQ when the CPU has it, else bit spreading.
 #[inline]
 pub(crate) fn sqr(a: &Fe) -> Fe {
+    #[cfg(target_arch = "x86_64")]
+    if has_clmul() {
+        // SAFETY: `clmul::sqr` requires pclmulqdq, which `has_clmul` detected at run
+        // time on this CPU.
+        return unsafe { clmul::sqr(a) };
+    }
+    sqr_portable(a)
+}
+
+/// Field squaring without PCLMULQDQ: squaring is linear in GF(2)[x], spread the bits.
+#[inline]
+pub(crate) fn sqr_portable(a: &Fe) -> Fe {
     reduce([
         spread32(a[0]),
         spread32(a[0] >> 32),
@@ -174,16 +215,6 @@ pub(crate) fn sqr(a: &Fe) -> Fe {
         spread32(a[2]),
         spread32(a[2] >> 32),
     ])
-}
-
-/// `a^(2^k)`.
-#[inline]
-fn sqr_n(a: &Fe, k: usize) -> Fe {
-    let mut r = *a;
-    for _ in 0..k {
-        r = sqr(&r);
-    }
-    r
 }
 
 /// Field addition (XOR).
@@ -200,10 +231,35 @@ fn is_zero(a: &Fe) -> bool {
 const ZERO: Fe = [0; 3];
 const ONE: Fe = [1, 0, 0];
 
-/// Field inversion by Itoh–Tsujii: a^−1 = (a^(2^162 − 1))², with β_k = a^(2^k − 1),
-/// β_(i+j) = β_i^(2^j) · β_j along 1, 2, 4, 8, 16, 32, 64, 128, 160, 162 (9 mul,
-/// 162 sqr). The inverse of 0 is returned as 0; callers never ask for it.
+/// Field inversion: PCLMULQDQ when the CPU has it, else portable. The inverse of 0 is
+/// returned as 0; callers never ask for it.
 pub(crate) fn inv(a: &Fe) -> Fe {
+    #[cfg(target_arch = "x86_64")]
+    if has_clmul() {
+        // SAFETY: `clmul::inv` requires pclmulqdq, which `has_clmul` detected at run
+        // time on this CPU.
+        return unsafe { clmul::inv(a) };
+    }
+    inv_portable(a)
+}
+
+/// Field inversion without PCLMULQDQ.
+pub(crate) fn inv_portable(a: &Fe) -> Fe {
+    inv_with(a, mul_portable, sqr_portable)
+}
+
+/// Itoh–Tsujii inversion: a^−1 = (a^(2^162 − 1))², with β_k = a^(2^k − 1),
+/// β_(i+j) = β_i^(2^j) · β_j along 1, 2, 4, 8, 16, 32, 64, 128, 160, 162 (9 mul,
+/// 162 sqr).
+#[inline(always)]
+fn inv_with(a: &Fe, mul: impl Fn(&Fe, &Fe) -> Fe, sqr: impl Fn(&Fe) -> Fe) -> Fe {
+    let sqr_n = |a: &Fe, k: usize| {
+        let mut r = *a;
+        for _ in 0..k {
+            r = sqr(&r);
+        }
+        r
+    };
     let b1 = *a;
     let b2 = mul(&sqr(&b1), &b1);
     let b4 = mul(&sqr_n(&b2, 2), &b2);
@@ -496,7 +552,43 @@ const W_Q: u32 = 4;
 /// odd number except when it is 1 (P = ∞, excluded by the type).
 fn odd_multiples(p: &Affine, w: u32) -> Vec<Affine> {
     let count = 1usize << (w - 2);
-    let twice = affine_double(p);
+    let Some(twice) = affine_double(p) else {
+        // P has order 2, so every odd multiple is P.
+        return vec![*p; count];
+    };
+    // 3P, 5P, … in López–Dahab form, then one shared inversion (Montgomery's trick).
+    let mut lds = Vec::with_capacity(count);
+    let mut cur = Ld::from_affine(p);
+    for _ in 1..count {
+        cur = cur.add_affine(&twice);
+        lds.push(cur);
+    }
+    let mut prefix = Vec::with_capacity(lds.len());
+    let mut acc = ONE;
+    for q in &lds {
+        acc = mul(&acc, &q.z);
+        prefix.push(acc);
+    }
+    if is_zero(&acc) {
+        // Unreachable for a curve point (see above); the slow path stays correct.
+        return odd_multiples_slow(p, count, Some(twice));
+    }
+    let mut out = vec![*p; count];
+    let mut inv_acc = inv(&acc); // 1 / (z_1 ⋯ z_k)
+    for i in (0..lds.len()).rev() {
+        let before = if i == 0 { ONE } else { prefix[i - 1] };
+        let zi = mul(&inv_acc, &before); // 1 / z_i
+        inv_acc = mul(&inv_acc, &lds[i].z);
+        out[i + 1] = Affine {
+            x: mul(&lds[i].x, &zi),
+            y: mul(&lds[i].y, &sqr(&zi)),
+        };
+    }
+    out
+}
+
+/// [`odd_multiples`] by affine additions (one inversion each).
+fn odd_multiples_slow(p: &Affine, count: usize, twice: Option<Affine>) -> Vec<Affine> {
     let mut out = Vec::with_capacity(count);
     let mut cur = Some(*p);
     for _ in 0..count {
@@ -510,7 +602,7 @@ fn odd_multiples(p: &Affine, w: u32) -> Vec<Affine> {
 
 fn g_odd_table() -> &'static [Affine] {
     static TABLE: OnceLock<Vec<Affine>> = OnceLock::new();
-    TABLE.get_or_init(|| odd_multiples(&G, W_G))
+    TABLE.get_or_init(|| odd_multiples_slow(&G, 1 << (W_G - 2), affine_double(&G)))
 }
 
 /// Fixed-base table: row i holds j·16^i·G for j = 1..15 (41 rows cover 164 bits).
@@ -554,13 +646,43 @@ pub(crate) fn mul_g(k: &Scalar) -> Option<Affine> {
 /// interleaved wNAF (shared doublings); `None` for the point at infinity.
 /// Scalars must be below 2^192 − 2^7 (ECDSA passes values mod n).
 pub(crate) fn mul2(u1: &Scalar, u2: &Scalar, q: &Affine) -> Option<Affine> {
+    mul2_ld(u1, u2, q).to_affine()
+}
+
+/// ECDSA's final test without an inversion: X ≠ ∞ and x(X) mod n = r, where
+/// x(X) < 2^163 < 2n means x(X) ∈ {r, r + n}; x = X/Z, so compare X with r·Z.
+pub(crate) fn mul2_x_mod_n_is(u1: &Scalar, u2: &Scalar, q: &Affine, r: &Scalar) -> bool {
+    let p = mul2_ld(u1, u2, q);
+    if is_zero(&p.z) || !scalar_lt(r, &N) {
+        return false;
+    }
+    if p.x == mul(r, &p.z) {
+        return true;
+    }
+    let (sum, carry) = scalar_add(r, &N);
+    !carry && sum[2] <= TOP_MASK && p.x == mul(&sum, &p.z)
+}
+
+fn scalar_add(a: &Scalar, b: &Scalar) -> (Scalar, bool) {
+    let mut out = [0u64; 3];
+    let mut carry = false;
+    for i in 0..3 {
+        let (d, c1) = a[i].overflowing_add(b[i]);
+        let (d, c2) = d.overflowing_add(u64::from(carry));
+        out[i] = d;
+        carry = c1 | c2;
+    }
+    (out, carry)
+}
+
+fn mul2_ld(u1: &Scalar, u2: &Scalar, q: &Affine) -> Ld {
     let g_table = g_odd_table();
     let q_table = odd_multiples(q, W_Q);
     let d1 = wnaf(u1, W_G);
     let d2 = wnaf(u2, W_Q);
     let top = (0..d1.len()).rev().find(|&i| d1[i] != 0 || d2[i] != 0);
     let Some(top) = top else {
-        return None; // u1 = u2 = 0
+        return Ld::INFINITY; // u1 = u2 = 0
     };
     let mut acc = Ld::INFINITY;
     for i in (0..=top).rev() {
@@ -568,7 +690,7 @@ pub(crate) fn mul2(u1: &Scalar, u2: &Scalar, q: &Affine) -> Option<Affine> {
         acc = acc.add_digit(g_table, d1[i]);
         acc = acc.add_digit(&q_table, d2[i]);
     }
-    acc.to_affine()
+    acc
 }
 
 /// k·P for any affine point P (u1 = 0 in [`mul2`]).
@@ -642,6 +764,12 @@ pub(crate) mod tests {
                 }
             }
             assert_eq!(sqr(a), ref_mul(a, a), "sqr {a:x?}");
+            assert_eq!(sqr_portable(a), ref_mul(a, a), "sqr {a:x?}");
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("pclmulqdq") {
+                // SAFETY: pclmulqdq was detected on this CPU just above.
+                assert_eq!(unsafe { clmul::sqr(a) }, ref_mul(a, a));
+            }
         }
     }
 
@@ -671,6 +799,12 @@ pub(crate) mod tests {
         for a in values.iter().filter(|a| !is_zero(a)) {
             let i = inv(a);
             assert_eq!(ref_mul(a, &i), ONE, "inverse of {a:x?}");
+            assert_eq!(inv_portable(a), i);
+            #[cfg(target_arch = "x86_64")]
+            if std::is_x86_feature_detected!("pclmulqdq") {
+                // SAFETY: pclmulqdq was detected on this CPU just above.
+                assert_eq!(unsafe { clmul::inv(a) }, i);
+            }
         }
         assert_eq!(inv(&ZERO), ZERO);
     }
@@ -806,6 +940,15 @@ pub(crate) mod tests {
             }
         }
         assert_eq!(affine_double(&T), None);
+        for p in &pts {
+            for w in [3, 4, 5] {
+                let count = 1 << (w - 2);
+                assert_eq!(
+                    odd_multiples(p, w),
+                    odd_multiples_slow(p, count, affine_double(p))
+                );
+            }
+        }
     }
 
     #[test]
@@ -852,11 +995,14 @@ pub(crate) mod tests {
                     let mut out = EcPoint::new(&group).unwrap();
                     out.mul_full(&group, &bn(u1), &oq, &bn(u2), &mut ctx)
                         .unwrap();
-                    assert_eq!(
-                        mul2(u1, u2, q),
-                        from_ossl(&group, &out),
-                        "u1={u1:x?} u2={u2:x?} Q={q:x?}"
-                    );
+                    let want = from_ossl(&group, &out);
+                    assert_eq!(mul2(u1, u2, q), want, "u1={u1:x?} u2={u2:x?} Q={q:x?}");
+                    // The inversion-free x mod n test agrees with the affine result.
+                    let r = want.map(|p| fe_mod_n(&p.x));
+                    for cand in [r.unwrap_or([1, 0, 0]), [5, 0, 0]] {
+                        let expect = want.is_some() && r == Some(cand);
+                        assert_eq!(mul2_x_mod_n_is(u1, u2, q, &cand), expect);
+                    }
                 }
                 // u2 = ±u1 with Q = G: the result is 2·u1·G or infinity.
                 let mut out = EcPoint::new(&group).unwrap();
