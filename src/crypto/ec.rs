@@ -518,8 +518,16 @@ impl EcPrivateKey {
             rd.mod_mul(&r, d, order, &mut ctx).map_err(ossl)?;
             let mut sum = BigNum::new().map_err(ossl)?;
             sum.mod_add(&e, &rd, order, &mut ctx).map_err(ossl)?;
-            let mut kinv = BigNum::new().map_err(ossl)?;
-            kinv.mod_inverse(&k, order, &mut ctx).map_err(ossl)?;
+            let kinv = if native {
+                let inverse = k163::scalar_from_be(&k.to_vec()).and_then(|k| k163::inv_mod_n(&k));
+                let inverse = inverse
+                    .ok_or_else(|| CryptoError::OpenSsl("nonce not invertible".to_owned()))?;
+                BigNum::from_slice(&k163::scalar_to_be(&inverse, 21)).map_err(ossl)?
+            } else {
+                let mut kinv = BigNum::new().map_err(ossl)?;
+                kinv.mod_inverse(&k, order, &mut ctx).map_err(ossl)?;
+                kinv
+            };
             let mut s = BigNum::new().map_err(ossl)?;
             s.mod_mul(&kinv, &sum, order, &mut ctx).map_err(ossl)?;
             if s.num_bits() == 0 {
@@ -597,21 +605,23 @@ fn verify_k163(q: &k163::Affine, signature: &[u8], msg: &[u8]) -> bool {
         return false;
     }
     let digest = Sha1::digest(msg);
-    let Some((u1, u2)) = verify_scalars(&digest, r_bytes, s_bytes) else {
+    let Some((u1, u2)) = verify_scalars(&digest, r_bytes, &s) else {
         return false;
     };
     k163::mul2_x_mod_n_is(&u1, &u2, q, &r)
 }
 
-/// (u1, u2) = (e·s⁻¹, r·s⁻¹) mod n, with OpenSSL's `BigNum` (a few µs).
-fn verify_scalars(digest: &[u8], r: &[u8], s: &[u8]) -> Option<(k163::Scalar, k163::Scalar)> {
+/// (u1, u2) = (e·s⁻¹, r·s⁻¹) mod n: s⁻¹ natively, the products with `BigNum`.
+fn verify_scalars(
+    digest: &[u8],
+    r: &[u8],
+    s: &k163::Scalar,
+) -> Option<(k163::Scalar, k163::Scalar)> {
     let order = k163_order()?;
     let mut ctx = BigNumContext::new().ok()?;
     let e = BigNum::from_slice(digest).ok()?;
     let r = BigNum::from_slice(r).ok()?;
-    let s = BigNum::from_slice(s).ok()?;
-    let mut w = BigNum::new().ok()?;
-    w.mod_inverse(&s, order, &mut ctx).ok()?;
+    let w = BigNum::from_slice(&k163::scalar_to_be(&k163::inv_mod_n(s)?, 21)).ok()?;
     let mut u1 = BigNum::new().ok()?;
     u1.mod_mul(&e, &w, order, &mut ctx).ok()?;
     let mut u2 = BigNum::new().ok()?;

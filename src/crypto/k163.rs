@@ -485,6 +485,65 @@ fn scalar_sub(a: &Scalar, b: &Scalar) -> Scalar {
     out
 }
 
+fn scalar_shr1(a: &Scalar) -> Scalar {
+    [
+        (a[0] >> 1) | (a[1] << 63),
+        (a[1] >> 1) | (a[2] << 63),
+        a[2] >> 1,
+    ]
+}
+
+/// x/2 mod n for x in [0, n−1] (x + n < 2^164 cannot overflow).
+fn half_mod_n(x: &Scalar) -> Scalar {
+    if x[0] & 1 == 0 {
+        scalar_shr1(x)
+    } else {
+        scalar_shr1(&scalar_add(x, &N).0)
+    }
+}
+
+/// a − b mod n for a, b in [0, n−1].
+fn sub_mod_n(a: &Scalar, b: &Scalar) -> Scalar {
+    if scalar_lt(a, b) {
+        scalar_add(&scalar_sub(a, b), &N).0 // wraps back into [0, n−1]
+    } else {
+        scalar_sub(a, b)
+    }
+}
+
+/// a⁻¹ mod n for a in [1, n−1] by the binary extended Euclidean algorithm (Guide to
+/// ECC, Alg. 2.22; n is an odd prime). `None` outside that range. Not constant time.
+pub(crate) fn inv_mod_n(a: &Scalar) -> Option<Scalar> {
+    if *a == [0; 3] || !scalar_lt(a, &N) {
+        return None;
+    }
+    const ONE_S: Scalar = [1, 0, 0];
+    // Invariants: x1·a ≡ u and x2·a ≡ v (mod n); gcd(u, v) = gcd(a, n) = 1.
+    let (mut u, mut v) = (*a, N);
+    let (mut x1, mut x2) = (ONE_S, [0; 3]);
+    while u != ONE_S && v != ONE_S {
+        if u == [0; 3] || v == [0; 3] {
+            return None; // impossible while gcd = 1; never loop forever
+        }
+        while u[0] & 1 == 0 {
+            u = scalar_shr1(&u);
+            x1 = half_mod_n(&x1);
+        }
+        while v[0] & 1 == 0 {
+            v = scalar_shr1(&v);
+            x2 = half_mod_n(&x2);
+        }
+        if scalar_lt(&u, &v) {
+            v = scalar_sub(&v, &u);
+            x2 = sub_mod_n(&x2, &x1);
+        } else {
+            u = scalar_sub(&u, &v);
+            x1 = sub_mod_n(&x1, &x2);
+        }
+    }
+    Some(if u == ONE_S { x1 } else { x2 })
+}
+
 /// A field element read as an integer, reduced mod n (x < 2^163 < 2n, so at most one
 /// subtraction) — ECDSA's r = x(kG) mod n.
 pub(crate) fn fe_mod_n(x: &Fe) -> Scalar {
@@ -1026,6 +1085,25 @@ pub(crate) mod tests {
             let mut want = BigNum::new().unwrap();
             want.nnmod(&bn(&x), &bn(&N), &mut ctx).unwrap();
             assert_eq!(bn(&fe_mod_n(&x)), want);
+        }
+        for a in special_scalars(&mut rng) {
+            let got = inv_mod_n(&a);
+            if a == [0; 3] || !scalar_lt(&a, &N) {
+                assert_eq!(got, None);
+                continue;
+            }
+            let mut ctx = BigNumContext::new().unwrap();
+            let mut want = BigNum::new().unwrap();
+            want.mod_inverse(&bn(&a), &bn(&N), &mut ctx).unwrap();
+            assert_eq!(bn(&got.unwrap()), want, "{a:x?}");
+        }
+        for _ in 0..300 {
+            let a = random_scalar(&mut rng);
+            let mut ctx = BigNumContext::new().unwrap();
+            let mut want = BigNum::new().unwrap();
+            if want.mod_inverse(&bn(&a), &bn(&N), &mut ctx).is_ok() {
+                assert_eq!(inv_mod_n(&a).map(|s| bn(&s)), Some(want), "{a:x?}");
+            }
         }
         assert_eq!(scalar_from_be(&[1; 25]), None);
         assert_eq!(scalar_from_be(&[0; 30]), Some([0; 3]));
