@@ -360,7 +360,7 @@ impl Ld {
     }
 
     /// Back to affine (one inversion); `None` for the point at infinity.
-    pub(crate) fn to_affine(&self) -> Option<Affine> {
+    pub(crate) fn to_affine(self) -> Option<Affine> {
         if is_zero(&self.z) {
             return None;
         }
@@ -546,6 +546,7 @@ pub(crate) fn inv_mod_n(a: &Scalar) -> Option<Scalar> {
 
 /// A field element read as an integer, reduced mod n (x < 2^163 < 2n, so at most one
 /// subtraction) — ECDSA's r = x(kG) mod n.
+#[cfg(test)]
 pub(crate) fn fe_mod_n(x: &Fe) -> Scalar {
     if scalar_lt(x, &N) {
         *x
@@ -704,6 +705,7 @@ pub(crate) fn mul_g(k: &Scalar) -> Option<Affine> {
 /// u1·G + u2·Q for any affine point Q on the curve (in the subgroup or not), by an
 /// interleaved wNAF (shared doublings); `None` for the point at infinity.
 /// Scalars must be below 2^192 − 2^7 (ECDSA passes values mod n).
+#[cfg(test)]
 pub(crate) fn mul2(u1: &Scalar, u2: &Scalar, q: &Affine) -> Option<Affine> {
     mul2_ld(u1, u2, q).to_affine()
 }
