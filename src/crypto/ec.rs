@@ -12,7 +12,7 @@
 //! py-ipv8 uses random nonces, which a verifier cannot tell apart.
 //!
 //! sect163k1 (the bootstrap servers' key) signs and verifies on the native
-//! [`k163`] arithmetic, ~10× faster than OpenSSL's generic binary-curve code, with the
+//! `k163` arithmetic, ~10× faster than OpenSSL's generic binary-curve code, with the
 //! same bytes and decisions; parsing and the other curves stay on OpenSSL.
 
 use super::error::CryptoError;
@@ -141,7 +141,7 @@ struct PublicInner {
     bin: Vec<u8>,
     key: EcKey<Public>,
     mid: [u8; 20],
-    /// sect163k1 only: the public point in native form, for [`k163`] verification.
+    /// sect163k1 only: the public point in native form, for `k163` verification.
     native: Option<k163::Affine>,
 }
 
@@ -223,7 +223,7 @@ impl EcPublicKey {
 
     /// Verifies an r ‖ s ECDSA-SHA1 signature. Wrong length, out-of-range values or a
     /// bad signature yield `false`; never panics. sect163k1 takes the native path
-    /// ([`k163`]), which makes exactly OpenSSL's decisions (tested against it).
+    /// (`k163`), which makes exactly OpenSSL's decisions (tested against it).
     pub fn verify(&self, signature: &[u8], msg: &[u8]) -> bool {
         match &self.0.native {
             Some(q) => verify_k163(q, signature, msg),
@@ -459,7 +459,7 @@ impl EcPrivateKey {
     /// ECDSA-SHA1 signature over `msg`, as r ‖ s (each ceil(degree / 8) bytes).
     /// Deterministic (same key + message → same signature); any valid ECDSA verifier,
     /// including py-ipv8's, accepts it. On sect163k1, k·G is computed natively
-    /// ([`k163`]); the bytes are the same as [`Self::sign_openssl`]'s.
+    /// (`k163`); the bytes are the same as [`Self::sign_openssl`]'s.
     pub fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, CryptoError> {
         self.sign_with(msg, self.curve() == EcCurve::Sect163k1)
     }
