@@ -154,18 +154,10 @@ mod clmul {
 }
 
 /// True if PCLMULQDQ may be used (detected once, at first use).
+#[cfg(target_arch = "x86_64")]
 fn has_clmul() -> bool {
     static DETECTED: OnceLock<bool> = OnceLock::new();
-    *DETECTED.get_or_init(|| {
-        #[cfg(target_arch = "x86_64")]
-        {
-            std::is_x86_feature_detected!("pclmulqdq")
-        }
-        #[cfg(not(target_arch = "x86_64"))]
-        {
-            false
-        }
-    })
+    *DETECTED.get_or_init(|| std::is_x86_feature_detected!("pclmulqdq"))
 }
 
 /// Field multiplication: PCLMULQDQ when the CPU has it, else the portable method.
