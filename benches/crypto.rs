@@ -1,5 +1,6 @@
 //! Criterion benches of the `crypto` module: Ed25519 (LibNaCL key) and sect163k1
-//! (tracker key) sign/verify of an introduction-request-sized message, public key
+//! (tracker key; native, and through OpenSSL as reference) sign/verify of an
+//! introduction-request-sized message, public key
 //! parsing, and one tunnel-cell encryption.
 //!
 //! Run briefly: `cargo bench --bench crypto -- --warm-up-time 1 --measurement-time 2`.
@@ -53,6 +54,24 @@ fn bench_dalek(c: &mut Criterion) {
     });
 }
 
+/// sect163k1 through OpenSSL (`sign_openssl` / `verify_openssl`), the reference the
+/// native path (`sect163k1/*`) replaced.
+fn bench_k163_openssl(c: &mut Criterion) {
+    use ipv8sim::crypto::{EcCurve, EcPrivateKey};
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let key = EcPrivateKey::generate(EcCurve::Sect163k1, &mut rng).expect("generate");
+    let public = key.public_key();
+    let msg = message();
+    let sig = key.sign(&msg).expect("sign");
+    assert!(public.verify_openssl(&sig, &msg));
+    c.bench_function("sect163k1-openssl/sign_200B", |b| {
+        b.iter(|| key.sign_openssl(black_box(&msg)))
+    });
+    c.bench_function("sect163k1-openssl/verify_200B", |b| {
+        b.iter(|| public.verify_openssl(black_box(&sig), black_box(&msg)))
+    });
+}
+
 fn crypto(c: &mut Criterion) {
     bench_dalek(c);
     bench_kind(c, "ed25519", KeyKind::Curve25519);
@@ -61,6 +80,7 @@ fn crypto(c: &mut Criterion) {
         "sect163k1",
         KeyKind::from_name("very-low").expect("kind"),
     );
+    bench_k163_openssl(c);
     let mut keys = SessionKeys::derive(&[7u8; 64]).expect("derive");
     let cell = vec![0u8; 1200];
     c.bench_function("tunnel/encrypt_1200B", |b| {

@@ -10,8 +10,13 @@
 //! Signing is **deterministic** here (the nonce is derived from the key and the digest
 //! with HMAC-SHA-512, in the spirit of RFC 6979) so that simulations are reproducible;
 //! py-ipv8 uses random nonces, which a verifier cannot tell apart.
+//!
+//! sect163k1 (the bootstrap servers' key) signs and verifies on the native
+//! `k163` arithmetic, ~10× faster than OpenSSL's generic binary-curve code, with the
+//! same bytes and decisions; parsing and the other curves stay on OpenSSL.
 
 use super::error::CryptoError;
+use super::k163;
 use super::kind::EcCurve;
 use super::mid_of;
 use hmac::{Hmac, Mac};
@@ -136,6 +141,8 @@ struct PublicInner {
     bin: Vec<u8>,
     key: EcKey<Public>,
     mid: [u8; 20],
+    /// sect163k1 only: the public point in native form, for `k163` verification.
+    native: Option<k163::Affine>,
 }
 
 /// A legacy EC public key. Cheap to clone (shared).
@@ -150,11 +157,16 @@ impl EcPublicKey {
     fn from_key(key: EcKey<Public>) -> Result<Self, CryptoError> {
         let curve = curve_of(&key)?;
         let bin = key.public_key_to_der().map_err(invalid)?;
+        let native = match curve {
+            EcCurve::Sect163k1 => Some(native_point(&key)?),
+            _ => None,
+        };
         Ok(EcPublicKey(Arc::new(PublicInner {
             curve,
             mid: mid_of(&bin),
             bin,
             key,
+            native,
         })))
     }
 
@@ -210,8 +222,19 @@ impl EcPublicKey {
     }
 
     /// Verifies an r ‖ s ECDSA-SHA1 signature. Wrong length, out-of-range values or a
-    /// bad signature yield `false`; never panics.
+    /// bad signature yield `false`; never panics. sect163k1 takes the native path
+    /// (`k163`), which makes exactly OpenSSL's decisions (tested against it).
     pub fn verify(&self, signature: &[u8], msg: &[u8]) -> bool {
+        match &self.0.native {
+            Some(q) => verify_k163(q, signature, msg),
+            None => self.verify_openssl(signature, msg),
+        }
+    }
+
+    /// [`Self::verify`] through OpenSSL's `ECDSA_do_verify` on every curve: the
+    /// reference for the native sect163k1 path (tests and benches).
+    #[doc(hidden)]
+    pub fn verify_openssl(&self, signature: &[u8], msg: &[u8]) -> bool {
         let half = self.0.curve.half_signature_length();
         if signature.len() != 2 * half {
             return false;
@@ -435,10 +458,47 @@ impl EcPrivateKey {
 
     /// ECDSA-SHA1 signature over `msg`, as r ‖ s (each ceil(degree / 8) bytes).
     /// Deterministic (same key + message → same signature); any valid ECDSA verifier,
-    /// including py-ipv8's, accepts it.
+    /// including py-ipv8's, accepts it. On sect163k1, k·G is computed natively
+    /// (`k163`); the bytes are the same as [`Self::sign_openssl`]'s.
     pub fn sign(&self, msg: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let digest = Sha1::digest(msg);
+        self.sign_with(msg, self.curve() == EcCurve::Sect163k1)
+    }
+
+    /// [`Self::sign`] with k·G through OpenSSL on every curve: the reference for the
+    /// native sect163k1 path (tests and benches).
+    #[doc(hidden)]
+    pub fn sign_openssl(&self, msg: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.sign_with(msg, false)
+    }
+
+    /// x(k·G) as an integer, natively (sect163k1 only) or through OpenSSL.
+    fn nonce_point_x(
+        &self,
+        k: &BigNumRef,
+        native: bool,
+        ctx: &mut BigNumContext,
+    ) -> Result<BigNum, CryptoError> {
         let group = self.0.key.group();
+        if native {
+            let k = k163::scalar_from_be(&k.to_vec())
+                .ok_or_else(|| CryptoError::OpenSsl("nonce out of range".to_owned()))?;
+            // k is in [1, n-1], so k·G is never the point at infinity.
+            let point = k163::mul_g(&k)
+                .ok_or_else(|| CryptoError::OpenSsl("k·G is the point at infinity".to_owned()))?;
+            return BigNum::from_slice(&k163::scalar_to_be(&point.x, 21)).map_err(ossl);
+        }
+        let mut point = EcPoint::new(group).map_err(ossl)?;
+        point.mul_generator2(group, k, ctx).map_err(ossl)?;
+        let mut x = BigNum::new().map_err(ossl)?;
+        let mut y = BigNum::new().map_err(ossl)?;
+        point
+            .affine_coordinates(group, &mut x, &mut y, ctx)
+            .map_err(ossl)?;
+        Ok(x)
+    }
+
+    fn sign_with(&self, msg: &[u8], native: bool) -> Result<Vec<u8>, CryptoError> {
+        let digest = Sha1::digest(msg);
         let order = &self.0.order;
         let d = self.0.key.private_key();
         let mut ctx = BigNumContext::new().map_err(ossl)?;
@@ -451,13 +511,7 @@ impl EcPrivateKey {
             if k.num_bits() == 0 {
                 continue;
             }
-            let mut point = EcPoint::new(group).map_err(ossl)?;
-            point.mul_generator2(group, &k, &mut ctx).map_err(ossl)?;
-            let mut x = BigNum::new().map_err(ossl)?;
-            let mut y = BigNum::new().map_err(ossl)?;
-            point
-                .affine_coordinates(group, &mut x, &mut y, &mut ctx)
-                .map_err(ossl)?;
+            let x = self.nonce_point_x(&k, native, &mut ctx)?;
             let mut r = BigNum::new().map_err(ossl)?;
             r.nnmod(&x, order, &mut ctx).map_err(ossl)?;
             if r.num_bits() == 0 {
@@ -468,8 +522,16 @@ impl EcPrivateKey {
             rd.mod_mul(&r, d, order, &mut ctx).map_err(ossl)?;
             let mut sum = BigNum::new().map_err(ossl)?;
             sum.mod_add(&e, &rd, order, &mut ctx).map_err(ossl)?;
-            let mut kinv = BigNum::new().map_err(ossl)?;
-            kinv.mod_inverse(&k, order, &mut ctx).map_err(ossl)?;
+            let kinv = if native {
+                let inverse = k163::scalar_from_be(&k.to_vec()).and_then(|k| k163::inv_mod_n(&k));
+                let inverse = inverse
+                    .ok_or_else(|| CryptoError::OpenSsl("nonce not invertible".to_owned()))?;
+                BigNum::from_slice(&k163::scalar_to_be(&inverse, 21)).map_err(ossl)?
+            } else {
+                let mut kinv = BigNum::new().map_err(ossl)?;
+                kinv.mod_inverse(&k, order, &mut ctx).map_err(ossl)?;
+                kinv
+            };
             let mut s = BigNum::new().map_err(ossl)?;
             s.mod_mul(&kinv, &sum, order, &mut ctx).map_err(ossl)?;
             if s.num_bits() == 0 {
@@ -493,5 +555,299 @@ impl EcPrivateKey {
         let mut out = sig.r().to_vec_padded(pad).map_err(ossl)?;
         out.extend_from_slice(&sig.s().to_vec_padded(pad).map_err(ossl)?);
         Ok(out)
+    }
+}
+
+/// The affine public point of a parsed sect163k1 key, as field elements. OpenSSL's
+/// parser has already checked that it is on the curve and not infinity; checked
+/// again here so the native arithmetic only ever sees curve points.
+fn native_point(key: &EcKey<Public>) -> Result<k163::Affine, CryptoError> {
+    let mut ctx = BigNumContext::new().map_err(ossl)?;
+    let mut x = BigNum::new().map_err(ossl)?;
+    let mut y = BigNum::new().map_err(ossl)?;
+    key.public_key()
+        .affine_coordinates(key.group(), &mut x, &mut y, &mut ctx)
+        .map_err(invalid)?;
+    let coord = |b: &BigNum| {
+        k163::scalar_from_be(&b.to_vec())
+            .ok_or_else(|| CryptoError::InvalidEcKey("coordinate too large".to_owned()))
+    };
+    let point = k163::Affine {
+        x: coord(&x)?,
+        y: coord(&y)?,
+    };
+    if !point.is_on_curve() {
+        return Err(CryptoError::InvalidEcKey(
+            "point not on sect163k1".to_owned(),
+        ));
+    }
+    Ok(point)
+}
+
+/// The group order n of sect163k1 as a `BigNum` (built once).
+fn k163_order() -> Option<&'static BigNum> {
+    static ORDER: std::sync::OnceLock<Option<BigNum>> = std::sync::OnceLock::new();
+    ORDER
+        .get_or_init(|| BigNum::from_slice(&k163::scalar_to_be(&k163::N, 21)).ok())
+        .as_ref()
+}
+
+/// Native ECDSA-SHA1 verification on sect163k1 with OpenSSL's exact decisions
+/// (`ossl_ecdsa_simple_verify_sig`): r and s in [1, n−1]; e = SHA-1 digest (160 bits
+/// < 163, not truncated); w = s⁻¹, u1 = e·w, u2 = r·w mod n; X = u1·G + u2·Q; reject if
+/// X is infinity; accept iff x(X) mod n = r.
+fn verify_k163(q: &k163::Affine, signature: &[u8], msg: &[u8]) -> bool {
+    if signature.len() != 42 {
+        return false;
+    }
+    let (r_bytes, s_bytes) = signature.split_at(21);
+    let (Some(r), Some(s)) = (k163::scalar_from_be(r_bytes), k163::scalar_from_be(s_bytes)) else {
+        return false;
+    };
+    let in_range = |v: &k163::Scalar| *v != [0; 3] && k163::scalar_lt(v, &k163::N);
+    if !in_range(&r) || !in_range(&s) {
+        return false;
+    }
+    let digest = Sha1::digest(msg);
+    let Some((u1, u2)) = verify_scalars(&digest, r_bytes, &s) else {
+        return false;
+    };
+    k163::mul2_x_mod_n_is(&u1, &u2, q, &r)
+}
+
+/// (u1, u2) = (e·s⁻¹, r·s⁻¹) mod n: s⁻¹ natively, the products with `BigNum`.
+fn verify_scalars(
+    digest: &[u8],
+    r: &[u8],
+    s: &k163::Scalar,
+) -> Option<(k163::Scalar, k163::Scalar)> {
+    let order = k163_order()?;
+    let mut ctx = BigNumContext::new().ok()?;
+    let e = BigNum::from_slice(digest).ok()?;
+    let r = BigNum::from_slice(r).ok()?;
+    let w = BigNum::from_slice(&k163::scalar_to_be(&k163::inv_mod_n(s)?, 21)).ok()?;
+    let mut u1 = BigNum::new().ok()?;
+    u1.mod_mul(&e, &w, order, &mut ctx).ok()?;
+    let mut u2 = BigNum::new().ok()?;
+    u2.mod_mul(&r, &w, order, &mut ctx).ok()?;
+    Some((
+        k163::scalar_from_be(&u1.to_vec())?,
+        k163::scalar_from_be(&u2.to_vec())?,
+    ))
+}
+
+/// The native sect163k1 path against OpenSSL's (kept callable as `sign_openssl` /
+/// `verify_openssl`).
+#[cfg(test)]
+mod k163_tests {
+    use super::*;
+    use crate::crypto::k163::tests::T;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha20Rng;
+
+    fn keys(seed: u64, count: usize) -> Vec<EcPrivateKey> {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        (0..count)
+            .map(|_| EcPrivateKey::generate(EcCurve::Sect163k1, &mut rng).unwrap())
+            .collect()
+    }
+
+    fn message(rng: &mut ChaCha20Rng) -> Vec<u8> {
+        let len = rng.gen_range(0..300);
+        (0..len).map(|_| rng.gen()).collect()
+    }
+
+    /// Asserts that the native and OpenSSL verifiers agree; returns the decision.
+    fn agree(key: &EcPublicKey, sig: &[u8], msg: &[u8]) -> bool {
+        assert!(key.0.native.is_some());
+        let native = key.verify(sig, msg);
+        assert_eq!(
+            native,
+            key.verify_openssl(sig, msg),
+            "sig {} msg {}",
+            hex::encode(sig),
+            hex::encode(msg)
+        );
+        native
+    }
+
+    /// A public key with an arbitrary point (OpenSSL builds and re-parses it).
+    fn public_with_point(point: &EcPoint) -> EcPublicKey {
+        let group = group_for(EcCurve::Sect163k1).unwrap();
+        let key = EcKey::from_public_key(&group, point).unwrap();
+        EcPublicKey::from_der(&key.public_key_to_der().unwrap()).unwrap()
+    }
+
+    fn t_point(group: &EcGroup) -> EcPoint {
+        let mut ctx = BigNumContext::new().unwrap();
+        let mut t = EcPoint::new(group).unwrap();
+        let (x, y) = (BigNum::from_u32(0).unwrap(), BigNum::from_u32(1).unwrap());
+        t.set_affine_coordinates(group, &x, &y, &mut ctx).unwrap();
+        assert_eq!(
+            native_point(&EcKey::from_public_key(group, &t).unwrap()).unwrap(),
+            T
+        );
+        t
+    }
+
+    #[test]
+    fn native_sign_is_byte_identical_to_openssl_path() {
+        let mut rng = ChaCha20Rng::seed_from_u64(11);
+        for key in keys(10, 40) {
+            for _ in 0..8 {
+                let msg = message(&mut rng);
+                let sig = key.sign(&msg).unwrap();
+                assert_eq!(sig, key.sign_openssl(&msg).unwrap());
+                assert_eq!(sig.len(), 42);
+                assert!(agree(key.public_key(), &sig, &msg));
+            }
+        }
+    }
+
+    #[test]
+    fn native_verify_agrees_with_openssl_on_mutations() {
+        let mut rng = ChaCha20Rng::seed_from_u64(12);
+        let n = k163::scalar_to_be(&k163::N, 21);
+        let n_plus_1 = k163::scalar_to_be(&[k163::N[0] + 1, k163::N[1], k163::N[2]], 21);
+        let n_minus_1 = k163::scalar_to_be(&[k163::N[0] - 1, k163::N[1], k163::N[2]], 21);
+        let all = keys(13, 12);
+        let mut accepted = 0;
+        let mut rejected = 0;
+        for (i, key) in all.iter().enumerate() {
+            let public = key.public_key();
+            let other = all[(i + 1) % all.len()].public_key();
+            for _ in 0..6 {
+                let msg = message(&mut rng);
+                let sig = key.sign(&msg).unwrap();
+                let (r, s) = sig.split_at(21);
+                let mut cases: Vec<Vec<u8>> = vec![
+                    [s, r].concat(),
+                    [&[0u8; 21][..], s].concat(),
+                    [r, &[0u8; 21][..]].concat(),
+                    [&n[..], s].concat(),
+                    [r, &n[..]].concat(),
+                    [&n_plus_1[..], s].concat(),
+                    [r, &n_plus_1[..]].concat(),
+                    [&n_minus_1[..], s].concat(),
+                    [r, &n_minus_1[..]].concat(),
+                    [&[0xff; 21][..], s].concat(),
+                    [r, &[0xff; 21][..]].concat(),
+                    sig[..41].to_vec(),
+                    [&sig[..], &[0]].concat(),
+                    [&[0], &sig[..]].concat(),
+                    Vec::new(),
+                ];
+                // r + n and s + n still fit 21 bytes when r, s < 2^168 − n.
+                for (idx, half) in [(0usize, r), (1, s)] {
+                    let v = k163::scalar_from_be(half).unwrap();
+                    let mut sum = [0u64; 3];
+                    let mut carry = 0u128;
+                    for l in 0..3 {
+                        let t = u128::from(v[l]) + u128::from(k163::N[l]) + carry;
+                        sum[l] = t as u64;
+                        carry = t >> 64;
+                    }
+                    let bytes = k163::scalar_to_be(&sum, 21);
+                    cases.push(if idx == 0 {
+                        [&bytes[..], s].concat()
+                    } else {
+                        [r, &bytes[..]].concat()
+                    });
+                }
+                for _ in 0..12 {
+                    let mut m = sig.clone();
+                    let byte = rng.gen_range(0..42);
+                    m[byte] ^= 1 << rng.gen_range(0..8);
+                    cases.push(m);
+                }
+                assert!(agree(public, &sig, &msg));
+                accepted += 1;
+                assert!(!agree(other, &sig, &msg));
+                assert!(!agree(public, &sig, &[&msg[..], b"x"].concat()));
+                for case in &cases {
+                    if agree(public, case, &msg) {
+                        accepted += 1;
+                    } else {
+                        rejected += 1;
+                    }
+                }
+            }
+        }
+        assert!(accepted >= 72 && rejected > 1000, "{accepted} {rejected}");
+    }
+
+    #[test]
+    fn native_verify_agrees_with_openssl_outside_the_subgroup() {
+        let group = group_for(EcCurve::Sect163k1).unwrap();
+        let mut ctx = BigNumContext::new().unwrap();
+        let t = t_point(&group);
+        let mut rng = ChaCha20Rng::seed_from_u64(14);
+        let (mut accepted, mut rejected) = (0, 0);
+        for key in keys(15, 12) {
+            // Q + T has order 2n. A signature by d verifies under it iff u2·T = ∞,
+            // i.e. iff u2 = r/s mod n is even: both outcomes occur.
+            let mut shifted = EcPoint::new(&group).unwrap();
+            shifted
+                .add(&group, key.public_key().0.key.public_key(), &t, &mut ctx)
+                .unwrap();
+            let outside = public_with_point(&shifted);
+            for _ in 0..8 {
+                let msg = message(&mut rng);
+                let sig = key.sign(&msg).unwrap();
+                if agree(&outside, &sig, &msg) {
+                    accepted += 1;
+                } else {
+                    rejected += 1;
+                }
+            }
+        }
+        assert!(accepted > 10 && rejected > 10, "{accepted} {rejected}");
+    }
+
+    #[test]
+    fn native_verify_agrees_with_openssl_for_the_order_two_key() {
+        // Q = T = (0, 1). With s = e/k: u1 = k and u2 = r·k/e, so X = k·G + u2·T;
+        // choosing r = x(k·G + T) mod n (u2 odd) or x(k·G) mod n (u2 even) forges a
+        // signature that is valid in the group law.
+        let group = group_for(EcCurve::Sect163k1).unwrap();
+        let mut ctx = BigNumContext::new().unwrap();
+        let order = order_of(&group).unwrap();
+        let public = public_with_point(&t_point(&group));
+        let mut rng = ChaCha20Rng::seed_from_u64(16);
+        let (mut accepted, mut rejected) = (0, 0);
+        for _ in 0..40 {
+            let msg = message(&mut rng);
+            let e = BigNum::from_slice(&Sha1::digest(&msg)).unwrap();
+            let k = BigNum::from_slice(&rng.gen::<[u8; 20]>()).unwrap();
+            let kg = k163::mul_g(&k163::scalar_from_be(&k.to_vec()).unwrap()).unwrap();
+            let kg_t = k163::affine_add(Some(kg), Some(T)).unwrap();
+            let mut kinv = BigNum::new().unwrap();
+            kinv.mod_inverse(&k, &order, &mut ctx).unwrap();
+            let mut s = BigNum::new().unwrap();
+            s.mod_mul(&e, &kinv, &order, &mut ctx).unwrap();
+            let mut sinv = BigNum::new().unwrap();
+            sinv.mod_inverse(&s, &order, &mut ctx).unwrap();
+            for x in [kg.x, kg_t.x] {
+                let r = BigNum::from_slice(&k163::scalar_to_be(&k163::fe_mod_n(&x), 21)).unwrap();
+                let mut sig = r.to_vec_padded(21).unwrap();
+                sig.extend(s.to_vec_padded(21).unwrap());
+                if agree(&public, &sig, &msg) {
+                    accepted += 1;
+                } else {
+                    rejected += 1;
+                }
+            }
+        }
+        assert!(accepted >= 40 && rejected >= 1, "{accepted} {rejected}");
+    }
+
+    #[test]
+    fn other_curves_keep_the_openssl_path() {
+        let mut rng = ChaCha20Rng::seed_from_u64(17);
+        let key = EcPrivateKey::generate(EcCurve::Sect233k1, &mut rng).unwrap();
+        assert!(key.public_key().0.native.is_none());
+        let sig = key.sign(b"m").unwrap();
+        assert_eq!(sig, key.sign_openssl(b"m").unwrap());
+        assert!(key.public_key().verify(&sig, b"m"));
     }
 }

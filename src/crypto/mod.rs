@@ -9,6 +9,7 @@
 //! |---|---|
 //! | [`libnacl`] | the LibNaCL dual key (`LibNaCLSK:` / `LibNaCLPK:`), Ed25519 signatures |
 //! | [`ec`] | legacy EC keys (sect163k1 … sect571k1), ECDSA-SHA1 |
+//! | `k163` | native NIST K-163 arithmetic behind sect163k1 sign/verify (crate-private) |
 //! | [`kind`] | [`KeyKind`] / [`EcCurve`]: key types by their py-ipv8 names |
 //! | [`key`] | [`PrivateKey`] / [`PublicKey`] over both kinds |
 //! | [`keyfile`] | [`load_key_file`] / [`save_key_file`] |
@@ -29,6 +30,7 @@
 
 pub mod ec;
 pub mod error;
+mod k163;
 pub mod key;
 pub mod keyfile;
 pub mod kind;
