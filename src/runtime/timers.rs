@@ -67,11 +67,13 @@ struct Slot<T> {
 /// A min-queue of timers keyed by `(deadline, insertion seq)`.
 ///
 /// Deterministic: timers with equal deadlines pop in insertion order.
+///
+/// The queue is 8 bytes until its first timer: every overlay of a simulated node has
+/// two (tasks and request cache), and most never schedule one. Once made, the inner
+/// queue is kept (its sequence numbers keep old ids stale).
 #[derive(Debug)]
 pub struct TimerQueue<T> {
-    heap: BinaryHeap<Key>,
-    slots: Slab<Slot<T>>,
-    next_seq: u64,
+    inner: Option<Box<Queue<T>>>,
 }
 
 impl<T> Default for TimerQueue<T> {
@@ -83,19 +85,17 @@ impl<T> Default for TimerQueue<T> {
 impl<T> TimerQueue<T> {
     /// An empty queue.
     pub fn new() -> Self {
-        TimerQueue {
-            heap: BinaryHeap::new(),
-            slots: Slab::new(),
-            next_seq: 0,
-        }
+        TimerQueue { inner: None }
     }
 
     /// An empty queue with room for `n` timers before it allocates.
     pub fn with_capacity(n: usize) -> Self {
         TimerQueue {
-            heap: BinaryHeap::with_capacity(n),
-            slots: Slab::with_capacity(n),
-            next_seq: 0,
+            inner: Some(Box::new(Queue {
+                heap: BinaryHeap::with_capacity(n),
+                slots: Slab::with_capacity(n),
+                next_seq: 0,
+            })),
         }
     }
 
@@ -106,60 +106,47 @@ impl<T> TimerQueue<T> {
     /// # Panics
     /// Only with more than `u32::MAX` simultaneously live timers.
     pub fn insert(&mut self, at: Instant, value: T) -> TimerId {
-        let seq = self.next_seq;
-        self.next_seq += 1;
-        let slot = self.slots.insert(Slot { seq, at, value });
-        let slot = u32::try_from(slot).expect("more than u32::MAX live timers");
-        self.heap.push(Key { at, seq, slot });
-        TimerId { slot, seq }
+        self.inner
+            .get_or_insert_with(|| {
+                Box::new(Queue {
+                    heap: BinaryHeap::new(),
+                    slots: Slab::new(),
+                    next_seq: 0,
+                })
+            })
+            .insert(at, value)
     }
 
     /// Cancels a timer, returning its payload, or `None` if it already fired or was
     /// cancelled.
     pub fn cancel(&mut self, id: TimerId) -> Option<T> {
-        if !self.is_live(id) {
-            return None;
-        }
-        let slot = self.slots.remove(id.slot as usize);
-        self.clean_top();
-        self.maybe_compact();
-        Some(slot.value)
+        self.inner.as_deref_mut()?.cancel(id)
     }
 
     /// Whether `id` is still scheduled.
     pub fn contains(&self, id: TimerId) -> bool {
-        self.is_live(id)
+        self.inner.as_deref().is_some_and(|q| q.is_live(id))
     }
 
     /// The payload of a scheduled timer.
     pub fn get(&self, id: TimerId) -> Option<&T> {
-        match self.slots.get(id.slot as usize) {
-            Some(s) if s.seq == id.seq => Some(&s.value),
-            _ => None,
-        }
+        self.inner.as_deref()?.get(id)
     }
 
     /// The payload of a scheduled timer, mutably.
     pub fn get_mut(&mut self, id: TimerId) -> Option<&mut T> {
-        match self.slots.get_mut(id.slot as usize) {
-            Some(s) if s.seq == id.seq => Some(&mut s.value),
-            _ => None,
-        }
+        self.inner.as_deref_mut()?.get_mut(id)
     }
 
     /// The deadline of a scheduled timer.
     pub fn deadline(&self, id: TimerId) -> Option<Instant> {
-        match self.slots.get(id.slot as usize) {
-            Some(s) if s.seq == id.seq => Some(s.at),
-            _ => None,
-        }
+        self.inner.as_deref()?.deadline(id)
     }
 
     /// The earliest deadline of any scheduled timer. O(1).
     #[must_use]
     pub fn peek_deadline(&self) -> Option<Instant> {
-        // Invariant: the top key is live.
-        self.heap.peek().map(|k| k.at)
+        self.inner.as_deref()?.peek_deadline()
     }
 
     /// Removes and returns the earliest timer if its deadline is `<= now`.
@@ -169,15 +156,7 @@ impl<T> TimerQueue<T> {
     /// earlier-inserted timers with the same deadline.
     #[must_use]
     pub fn pop_due(&mut self, now: Instant) -> Option<(Instant, T)> {
-        let top = *self.heap.peek()?;
-        if top.at > now {
-            return None;
-        }
-        self.heap.pop();
-        let slot = self.slots.remove(top.slot as usize);
-        debug_assert_eq!(slot.seq, top.seq, "heap top must be live");
-        self.clean_top();
-        Some((slot.at, slot.value))
+        self.inner.as_deref_mut()?.pop_due(now)
     }
 
     /// Removes and returns the earliest timer regardless of its deadline.
@@ -188,18 +167,20 @@ impl<T> TimerQueue<T> {
 
     /// Number of scheduled timers.
     pub fn len(&self) -> usize {
-        self.slots.len()
+        self.inner.as_deref().map_or(0, |q| q.slots.len())
     }
 
     /// Whether no timer is scheduled.
     pub fn is_empty(&self) -> bool {
-        self.slots.is_empty()
+        self.len() == 0
     }
 
     /// Cancels every timer (capacity is kept). Ids handed out before stay stale.
     pub fn clear(&mut self) {
-        self.heap.clear();
-        self.slots.clear();
+        if let Some(q) = self.inner.as_deref_mut() {
+            q.heap.clear();
+            q.slots.clear();
+        }
     }
 
     /// Removes all timers, yielding their payloads in `(deadline, seq)` order.
@@ -209,7 +190,93 @@ impl<T> TimerQueue<T> {
 
     /// Number of keys in the heap, live or stale (for tests and benches).
     pub fn heap_len(&self) -> usize {
-        self.heap.len()
+        self.inner.as_deref().map_or(0, |q| q.heap.len())
+    }
+}
+
+/// The queue itself (see [`TimerQueue`]).
+#[derive(Debug)]
+struct Queue<T> {
+    heap: BinaryHeap<Key>,
+    slots: Slab<Slot<T>>,
+    next_seq: u64,
+}
+
+impl<T> Queue<T> {
+    /// Schedules `value` to fire at `at`; returns its id.
+    ///
+    /// A deadline in the past is fine: the timer is due at once.
+    ///
+    /// # Panics
+    /// Only with more than `u32::MAX` simultaneously live timers.
+    fn insert(&mut self, at: Instant, value: T) -> TimerId {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        let slot = self.slots.insert(Slot { seq, at, value });
+        let slot = u32::try_from(slot).expect("more than u32::MAX live timers");
+        self.heap.push(Key { at, seq, slot });
+        TimerId { slot, seq }
+    }
+
+    /// Cancels a timer, returning its payload, or `None` if it already fired or was
+    /// cancelled.
+    fn cancel(&mut self, id: TimerId) -> Option<T> {
+        if !self.is_live(id) {
+            return None;
+        }
+        let slot = self.slots.remove(id.slot as usize);
+        self.clean_top();
+        self.maybe_compact();
+        Some(slot.value)
+    }
+
+    /// The payload of a scheduled timer.
+    fn get(&self, id: TimerId) -> Option<&T> {
+        match self.slots.get(id.slot as usize) {
+            Some(s) if s.seq == id.seq => Some(&s.value),
+            _ => None,
+        }
+    }
+
+    /// The payload of a scheduled timer, mutably.
+    fn get_mut(&mut self, id: TimerId) -> Option<&mut T> {
+        match self.slots.get_mut(id.slot as usize) {
+            Some(s) if s.seq == id.seq => Some(&mut s.value),
+            _ => None,
+        }
+    }
+
+    /// The deadline of a scheduled timer.
+    fn deadline(&self, id: TimerId) -> Option<Instant> {
+        match self.slots.get(id.slot as usize) {
+            Some(s) if s.seq == id.seq => Some(s.at),
+            _ => None,
+        }
+    }
+
+    /// The earliest deadline of any scheduled timer. O(1).
+    #[must_use]
+    fn peek_deadline(&self) -> Option<Instant> {
+        // Invariant: the top key is live.
+        self.heap.peek().map(|k| k.at)
+    }
+
+    /// Removes and returns the earliest timer if its deadline is `<= now`.
+    ///
+    /// Call repeatedly until it returns `None` to fire everything due; timers
+    /// inserted meanwhile with a deadline `<= now` are returned too, after all
+    /// earlier-inserted timers with the same deadline.
+    #[must_use]
+    fn pop_due(&mut self, now: Instant) -> Option<(Instant, T)> {
+        let top = *self.heap.peek()?;
+        if top.at > now {
+            return None;
+        }
+        self.heap.pop();
+        let slot = self.slots.remove(top.slot as usize);
+        debug_assert_eq!(slot.seq, top.seq, "heap top must be live");
+        self.clean_top();
+        Some((slot.at, slot.value))
     }
 
     fn is_live(&self, id: TimerId) -> bool {
