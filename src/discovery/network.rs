@@ -508,14 +508,16 @@ impl Network {
 
     /// Modify the known peer with `key` (addresses are re-indexed afterwards).
     pub fn update_peer<R>(&mut self, key: &KeyBin, f: impl FnOnce(&mut Peer) -> R) -> Option<R> {
-        let before = self.known.get(key)?.peer.addresses().clone();
-        let known = self.known.get_mut(key)?;
+        // One look-up: positions do not move here (`next_index_seq` renumbers in place).
+        let i = self.known.get_index_of(key)?;
+        let known = self.known.get_index_mut(i)?;
+        let before = known.peer.addresses().clone();
         let r = f(&mut known.peer);
         if known.verified() && *known.peer.addresses() != before {
             // Re-indexed: now the latest of the peers sharing any of its addresses.
             let after = known.peer.addresses().clone();
             let seq = self.next_index_seq();
-            if let Some(k) = self.known.get_mut(key) {
+            if let Some(k) = self.known.get_index_mut(i) {
                 k.peer.store_indexed = seq;
             }
             if let Some(index) = self.by_address.as_deref_mut() {
@@ -630,14 +632,11 @@ impl Network {
     /// nothing unless it is verified; else one verified peer and one per service.
     /// Called before a mutation with `false` and after it with `true`.
     fn count(&mut self, key: &KeyBin, add: bool) {
-        if !self.is_verified(key) {
-            return;
-        }
-        let delta = if add { 1 } else { -1 };
-        self.verified = self.verified.saturating_add_signed(delta);
-        let Some(k) = self.known.get(key) else {
+        let Some(k) = self.known.get(key).filter(|k| k.verified()) else {
             return;
         };
+        let delta = if add { 1 } else { -1 };
+        self.verified = self.verified.saturating_add_signed(delta);
         for s in k.services.iter().flat_map(ServiceSet::as_slice) {
             self.service_counts.add(s, delta);
         }
