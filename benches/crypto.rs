@@ -27,6 +27,12 @@ fn bench_kind(c: &mut Criterion, label: &str, kind: KeyKind) {
     c.bench_function(&format!("{label}/sign_200B"), |b| {
         b.iter(|| key.sign(black_box(&msg)))
     });
+    if matches!(kind, KeyKind::Curve25519) {
+        // What scenarios sign with by default (same bytes; variable time).
+        c.bench_function(&format!("{label}/sign_vartime_200B"), |b| {
+            b.iter(|| key.sign_vartime(black_box(&msg)))
+        });
+    }
     c.bench_function(&format!("{label}/verify_200B"), |b| {
         b.iter(|| public.verify(black_box(&sig), black_box(&msg)))
     });

@@ -1,4 +1,5 @@
-//! The crypto modes (`crypto = "fast"`, `verify_skip`, `verify_threads`) change wall
+//! The crypto modes (`crypto = "fast"`, `verify_skip`, `verify_threads`,
+//! `vartime_sign = false`) change wall
 //! time only: a 200-peer docs-bootstrap run and a lossy EC-key run give byte-identical
 //! `metrics.csv` and `peers.csv` in every mode, and `summary.json` differs only in the
 //! wall-time fields, `crypto_mode`, the skip / pool statistics and the echoed keys.
@@ -63,7 +64,7 @@ fn comparable(summary: &Value) -> Value {
         c.as_object_mut().unwrap().remove("verifies_skipped");
     }
     let sf = o["scenario_file"].as_object_mut().unwrap();
-    for k in ["crypto", "verify_skip", "verify_threads"] {
+    for k in ["crypto", "verify_skip", "verify_threads", "vartime_sign"] {
         sf.remove(k);
     }
     v
@@ -101,10 +102,13 @@ fn check_modes(file: &str, base: &[&str], tag: &str) {
         verifies(&real.summary) > 1000,
         "too few signatures to compare"
     );
-    let modes: [(&str, &[&str]); 3] = [
+    let modes: [(&str, &[&str]); 4] = [
         ("fast", &["crypto=fast"]),
         ("skip", &["verify_skip=true"]),
         ("pool", &["verify_threads=2"]),
+        // Scenarios sign in variable time by default; constant-time signing is
+        // byte-for-byte the same.
+        ("ct", &["vartime_sign=false"]),
     ];
     for (name, sets) in modes {
         let o = run_mode(file, base, sets, &format!("{tag}-{name}"));
@@ -134,6 +138,11 @@ fn check_modes(file: &str, base: &[&str], tag: &str) {
                     .map(|k| k["verifies"].as_u64().unwrap())
                     .sum();
                 assert_eq!(floor_verifies, verifies(&o.summary) - s);
+            }
+            "ct" => {
+                assert_eq!(o.summary["scenario_file"]["vartime_sign"], false);
+                assert!(real.summary["scenario_file"].get("vartime_sign").is_none());
+                assert!(o.summary["crypto_floor"].is_object());
             }
             _ => {
                 let p = &o.summary["verify_pool"];

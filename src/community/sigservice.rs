@@ -64,6 +64,9 @@ pub struct CryptoOptions {
     pub verify_skip: bool,
     /// Real mode: worker threads that verify signatures ahead of time (0 = none).
     pub verify_threads: usize,
+    /// Real mode: sign with [`PrivateKey::sign_vartime`] (same bytes, faster, but its
+    /// timing depends on the nonce). For simulated keys only; off by default.
+    pub vartime_sign: bool,
 }
 
 /// Signatures made and verified, per key kind (index = position in [`KeyKind::ALL`]).
@@ -524,7 +527,11 @@ impl KeyCache {
             let public = key.public_key();
             return fast_signature(public.key_to_bin(), data, key.signature_length());
         }
-        let sig = key.sign(data);
+        let sig = if self.options.vartime_sign {
+            key.sign_vartime(data)
+        } else {
+            key.sign(data)
+        };
         if let Some(made) = &mut self.made {
             made.insert(
                 sig.clone(),
@@ -746,8 +753,34 @@ mod tests {
             mode: CryptoMode::Fast,
             verify_skip: true,
             verify_threads: 2,
+            vartime_sign: true,
         };
         let c = KeyCache::with_options(16, f);
         assert!(c.pool.is_none() && c.made.is_none());
+    }
+
+    /// Variable-time signing changes nothing a peer can see: the same bytes, for both
+    /// key families (EC keys sign as before).
+    #[test]
+    fn vartime_sign_makes_the_same_signatures() {
+        let vt = CryptoOptions {
+            vartime_sign: true,
+            ..CryptoOptions::default()
+        };
+        let (mut plain, mut fast) = (
+            KeyCache::with_options(16, CryptoOptions::default()),
+            KeyCache::with_options(16, vt),
+        );
+        for (i, kind) in [KeyKind::Curve25519, KeyKind::VERY_LOW, KeyKind::Curve25519]
+            .into_iter()
+            .enumerate()
+        {
+            let k = key(kind, 40 + i as u64);
+            let msg = vec![i as u8; 150 + i];
+            let sig = fast.sign(&k, &msg);
+            assert_eq!(sig, plain.sign(&k, &msg));
+            assert!(plain.verify(&k.public_key(), &sig, &msg));
+        }
+        assert_eq!(fast.counts().signs_of(KeyKind::Curve25519), 2);
     }
 }

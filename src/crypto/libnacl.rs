@@ -7,6 +7,7 @@
 use super::error::CryptoError;
 use super::mid_of;
 use super::tunnel::crypto_box_beforenm;
+use curve25519_dalek::scalar::Scalar;
 use ed25519_dalek::hazmat::{raw_sign, ExpandedSecretKey};
 use ed25519_dalek::{Signature, SigningKey, VerifyingKey};
 use rand::{CryptoRng, RngCore};
@@ -252,6 +253,33 @@ impl LibNaclPrivateKey {
         raw_sign::<Sha512>(&self.0.expanded, msg, &self.0.public.0.verifying).to_bytes()
     }
 
+    /// The same signature as [`LibNaclPrivateKey::sign`] (RFC 8032, deterministic),
+    /// ~1.5× faster: the nonce's r·B is a variable-time table walk, so its timing
+    /// depends on the nonce and could reveal the secret key to someone timing us. For
+    /// keys with no secret to protect: the simulator's, derived from the scenario seed.
+    /// A live identity signs with [`LibNaclPrivateKey::sign`].
+    pub fn sign_vartime(&self, msg: &[u8]) -> [u8; SIGNATURE_LENGTH] {
+        use sha2::Digest;
+        let expanded = &self.0.expanded;
+        let r = Scalar::from_hash(
+            Sha512::new()
+                .chain_update(expanded.hash_prefix)
+                .chain_update(msg),
+        );
+        let big_r = super::basecomb::mul_base_vartime(&r).compress();
+        let k = Scalar::from_hash(
+            Sha512::new()
+                .chain_update(big_r.as_bytes())
+                .chain_update(self.0.public.0.verifying.as_bytes())
+                .chain_update(msg),
+        );
+        let s = k * expanded.scalar + r;
+        let mut sig = [0u8; SIGNATURE_LENGTH];
+        sig[..32].copy_from_slice(big_r.as_bytes());
+        sig[32..].copy_from_slice(s.as_bytes());
+        sig
+    }
+
     /// py-ipv8's `PrivateKey.diffie_hellman`: libsodium `crypto_box_beforenm` of our
     /// X25519 secret and the peer's X25519 public key (spec §17).
     pub fn diffie_hellman(&self, peer_x25519_public: &[u8; 32]) -> Result<[u8; 32], CryptoError> {
@@ -263,7 +291,6 @@ impl LibNaclPrivateKey {
 mod verify_tests {
     use super::*;
     use curve25519_dalek::constants::ED25519_BASEPOINT_POINT;
-    use curve25519_dalek::scalar::Scalar;
     use rand::{Rng, SeedableRng};
     use sha2::{Digest, Sha512};
 
@@ -313,6 +340,20 @@ mod verify_tests {
                 key.public_key().ed25519_verify_key(),
                 dalek.verifying_key().as_bytes()
             );
+        }
+    }
+
+    /// The variable-time signer gives exactly the constant-time signature, for random
+    /// keys and messages of every length up to 300 bytes (and the empty message).
+    #[test]
+    fn sign_vartime_equals_sign() {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(11);
+        for i in 0..300 {
+            let key = LibNaclPrivateKey::generate(&mut rng);
+            let msg: Vec<u8> = (0..i).map(|_| rng.gen()).collect();
+            let sig = key.sign_vartime(&msg);
+            assert_eq!(sig, key.sign(&msg));
+            assert!(key.public_key().verify(&sig, &msg));
         }
     }
 

@@ -9,6 +9,7 @@
 //! |---|---|
 //! | [`libnacl`] | the LibNaCL dual key (`LibNaCLSK:` / `LibNaCLPK:`), Ed25519 signatures |
 //! | [`ec`] | legacy EC keys (sect163k1 … sect571k1), ECDSA-SHA1 |
+//! | `basecomb` | variable-time k·B for signing with simulated keys (crate-private) |
 //! | `k163` | native NIST K-163 arithmetic behind sect163k1 sign/verify (crate-private) |
 //! | [`kind`] | [`KeyKind`] / [`EcCurve`]: key types by their py-ipv8 names |
 //! | [`key`] | [`PrivateKey`] / [`PublicKey`] over both kinds |
@@ -28,6 +29,7 @@
 //! # Ok::<(), ipv8sim::crypto::CryptoError>(())
 //! ```
 
+mod basecomb;
 pub mod ec;
 pub mod error;
 mod k163;

@@ -4,8 +4,9 @@
 //! `t_sign` / `t_verify` are measured in this process just before the run is reported
 //! ([`calibrate`]): the same operation as `benches/crypto.rs` (`<kind>/sign_200B`,
 //! `<kind>/verify_200B`: our [`PrivateKey::sign`] / [`PublicKey::verify`] over a
-//! 200-byte message, an introduction-request's size), the median of several short
-//! batches after a warm-up. Nothing here reaches the simulation: the figures go only
+//! 200-byte message, an introduction-request's size; [`PrivateKey::sign_vartime`],
+//! `<kind>/sign_vartime_200B`, when the run signed in variable time, as scenarios do
+//! by default), the median of several short batches after a warm-up. Nothing here reaches the simulation: the figures go only
 //! to `summary.json`'s wall-time fields.
 //!
 //! Crypto modes (scenario keys `crypto`, `verify_skip`, `verify_threads`): `verifies`
@@ -68,8 +69,9 @@ fn time_per_call(batch: u32, rounds: usize, mut f: impl FnMut()) -> f64 {
     samples.get(samples.len() / 2).copied().unwrap_or(0.0)
 }
 
-/// Measure sign and verify of a 200-byte message with a fresh key of `kind` (≈ 0.1 s).
-pub fn calibrate(kind: KeyKind) -> Option<CryptoTiming> {
+/// Measure sign (variable-time if `vartime_sign`) and verify of a 200-byte message
+/// with a fresh key of `kind` (≈ 0.1 s).
+pub fn calibrate(kind: KeyKind, vartime_sign: bool) -> Option<CryptoTiming> {
     let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
     let key = PrivateKey::generate(kind, &mut rng).ok()?;
     let public = key.public_key();
@@ -84,7 +86,12 @@ pub fn calibrate(kind: KeyKind) -> Option<CryptoTiming> {
         KeyKind::Ec(_) => 20,
     };
     let sign_s = time_per_call(batch, 5, || {
-        std::hint::black_box(key.sign(std::hint::black_box(&msg)));
+        let m = std::hint::black_box(&msg);
+        std::hint::black_box(if vartime_sign {
+            key.sign_vartime(m)
+        } else {
+            key.sign(m)
+        });
     });
     let verify_s = time_per_call(batch, 5, || {
         std::hint::black_box(public.verify(std::hint::black_box(&sig), &msg));
@@ -92,13 +99,14 @@ pub fn calibrate(kind: KeyKind) -> Option<CryptoTiming> {
     Some(CryptoTiming { sign_s, verify_s })
 }
 
-/// The floor of a run with these counts: per kind used, calibrated now.
-pub fn floor(counts: &CryptoCounts) -> Vec<KindFloor> {
+/// The floor of a run with these counts: per kind used, calibrated now, signing as the
+/// run did (`vartime_sign`).
+pub fn floor(counts: &CryptoCounts, vartime_sign: bool) -> Vec<KindFloor> {
     counts
         .kinds_used()
         .into_iter()
         .filter_map(|kind| {
-            let t = calibrate(kind)?;
+            let t = calibrate(kind, vartime_sign)?;
             // Verifies answered by verify skip cost no curve arithmetic.
             let (signs, verifies) = (counts.signs_of(kind), counts.performed_of(kind));
             Some(KindFloor {

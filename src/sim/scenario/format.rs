@@ -45,6 +45,9 @@ fn is_real(s: &str) -> bool {
 fn is_false(b: &bool) -> bool {
     !*b
 }
+fn is_true(b: &bool) -> bool {
+    *b
+}
 fn is_zero(n: &i64) -> bool {
     *n == 0
 }
@@ -77,6 +80,11 @@ pub struct ScenarioFile {
     /// Real crypto: worker threads that verify signatures ahead of time (0 = inline).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub verify_threads: i64,
+    /// Real crypto: Ed25519 signatures computed in variable time (the same bytes as
+    /// constant-time signing, ~1.5× faster; the scenario's keys have no secret to
+    /// protect). `false` signs as a live node does.
+    #[serde(default = "default_true", skip_serializing_if = "is_true")]
+    pub vartime_sign: bool,
     /// Latency and loss.
     #[serde(default)]
     pub network: NetworkSpec,
@@ -438,6 +446,7 @@ impl ScenarioFile {
             mode: crate::community::CryptoMode::from_name(&self.crypto).unwrap_or_default(),
             verify_skip: self.verify_skip,
             verify_threads: usize::try_from(self.verify_threads).unwrap_or(0),
+            vartime_sign: self.vartime_sign,
         }
     }
 

@@ -254,7 +254,7 @@ pub fn run(scenario: &Scenario, seed: u64, opts: &RunOptions) -> Result<RunOutpu
     let verify_pool = world.crypto_pool_stats();
     world.shutdown_crypto();
     let crypto_floor = (opts.floor && !fast).then(|| {
-        let kinds = super::floor::floor(&counts);
+        let kinds = super::floor::floor(&counts, options.vartime_sign);
         let floor_s: f64 = kinds.iter().map(|k| k.floor_s).sum();
         CryptoFloor {
             kinds,
