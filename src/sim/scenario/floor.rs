@@ -1,13 +1,16 @@
 //! The crypto floor of a run: `floor = Σ_kind signs × t_sign + verifies × t_verify`, the
 //! wall time the run's signatures alone cost on this machine, and `wall / floor`.
 //!
-//! `t_sign` / `t_verify` are measured in this process just before the run is reported
-//! ([`calibrate`]): the same operation as `benches/crypto.rs` (`<kind>/sign_200B`,
-//! `<kind>/verify_200B`: our [`PrivateKey::sign`] / [`PublicKey::verify`] over a
-//! 200-byte message, an introduction-request's size; [`PrivateKey::sign_vartime`],
-//! `<kind>/sign_vartime_200B`, when the run signed in variable time, as scenarios do
-//! by default), the median of several short batches after a warm-up. Nothing here reaches the simulation: the figures go only
-//! to `summary.json`'s wall-time fields.
+//! `t_sign` / `t_verify` are measured in this process while the simulation runs
+//! ([`Sampler`]: a few operations every ~40 ms of wall time, the median of the samples;
+//! their time is left out of `run_wall_s`), or, when the run was too short for
+//! [`MIN_SAMPLES`] samples, right after it ([`calibrate`]: the median of 5 batches
+//! after a warm-up). The operation is `benches/crypto.rs`'s `<kind>/sign_200B` (or
+//! `<kind>/sign_vartime_200B` when the run signed in variable time, as scenarios do by
+//! default) and `<kind>/verify_200B`: our [`PrivateKey::sign`] /
+//! [`PrivateKey::sign_vartime`] / [`PublicKey::verify`] over a 200-byte message, an
+//! introduction-request's size. Nothing here reaches the simulation: the figures go
+//! only to `summary.json`'s wall-time fields.
 //!
 //! Crypto modes (scenario keys `crypto`, `verify_skip`, `verify_threads`): `verifies`
 //! counts only checks that ran the curve arithmetic — verifies answered by verify skip
@@ -18,7 +21,7 @@
 use serde::Serialize;
 
 use crate::community::CryptoCounts;
-use crate::crypto::{KeyKind, PrivateKey};
+use crate::crypto::{KeyKind, PrivateKey, PublicKey};
 use crate::runtime::{Clock, RealClock};
 use rand::SeedableRng;
 
@@ -47,6 +50,9 @@ pub struct KindFloor {
     pub verify_us: f64,
     /// `signs × t_sign + verifies × t_verify`, seconds.
     pub floor_s: f64,
+    /// How many samples taken during the run the times are the median of; 0 when the
+    /// run was too short and they were calibrated after it instead.
+    pub samples_during_run: usize,
 }
 
 /// Time `f` over batches of `batch` calls: warm up once, then the median of `rounds`
@@ -69,44 +75,178 @@ fn time_per_call(batch: u32, rounds: usize, mut f: impl FnMut()) -> f64 {
     samples.get(samples.len() / 2).copied().unwrap_or(0.0)
 }
 
+/// A key of one kind and a signed 200-byte message (an introduction-request's size):
+/// what the calibration signs and verifies.
+struct Probe {
+    kind: KeyKind,
+    key: PrivateKey,
+    public: PublicKey,
+    msg: Vec<u8>,
+    sig: Vec<u8>,
+    vartime_sign: bool,
+}
+
+impl Probe {
+    fn new(kind: KeyKind, vartime_sign: bool) -> Option<Self> {
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+        let key = PrivateKey::generate(kind, &mut rng).ok()?;
+        let public = key.public_key();
+        let msg: Vec<u8> = (0..200u32).map(|i| (i * 31 % 251) as u8).collect();
+        let sig = key.sign(&msg);
+        public.verify(&sig, &msg).then_some(Probe {
+            kind,
+            key,
+            public,
+            msg,
+            sig,
+            vartime_sign,
+        })
+    }
+
+    fn sign(&self) {
+        let m = std::hint::black_box(&self.msg);
+        std::hint::black_box(if self.vartime_sign {
+            self.key.sign_vartime(m)
+        } else {
+            self.key.sign(m)
+        });
+    }
+
+    fn verify(&self) {
+        std::hint::black_box(
+            self.public
+                .verify(std::hint::black_box(&self.sig), &self.msg),
+        );
+    }
+}
+
 /// Measure sign (variable-time if `vartime_sign`) and verify of a 200-byte message
 /// with a fresh key of `kind` (≈ 0.1 s).
 pub fn calibrate(kind: KeyKind, vartime_sign: bool) -> Option<CryptoTiming> {
-    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
-    let key = PrivateKey::generate(kind, &mut rng).ok()?;
-    let public = key.public_key();
-    let msg: Vec<u8> = (0..200u32).map(|i| (i * 31 % 251) as u8).collect();
-    let sig = key.sign(&msg);
-    if !public.verify(&sig, &msg) {
-        return None;
-    }
-    // About 25 ms per operation for Ed25519; EC kinds are ~10× slower per call.
+    let probe = Probe::new(kind, vartime_sign)?;
+    // A batch takes ~3–8 ms for Ed25519 and sect163k1; larger EC curves are slower.
     let batch = match kind {
         KeyKind::Curve25519 => 200,
         KeyKind::Ec(_) => 20,
     };
-    let sign_s = time_per_call(batch, 5, || {
-        let m = std::hint::black_box(&msg);
-        std::hint::black_box(if vartime_sign {
-            key.sign_vartime(m)
-        } else {
-            key.sign(m)
-        });
-    });
-    let verify_s = time_per_call(batch, 5, || {
-        std::hint::black_box(public.verify(std::hint::black_box(&sig), &msg));
-    });
+    let sign_s = time_per_call(batch, 5, || probe.sign());
+    let verify_s = time_per_call(batch, 5, || probe.verify());
     Some(CryptoTiming { sign_s, verify_s })
 }
 
-/// The floor of a run with these counts: per kind used, calibrated now, signing as the
-/// run did (`vartime_sign`).
-pub fn floor(counts: &CryptoCounts, vartime_sign: bool) -> Vec<KindFloor> {
+/// Wall time between two in-run samples.
+const SAMPLE_EVERY_NS: u64 = 40_000_000;
+/// Operations of each kind timed per sample, after one of each to warm up (~0.3 ms
+/// per sample for Ed25519).
+const SAMPLE_OPS: u32 = 4;
+/// Fewer samples than this and the floor is calibrated after the run instead.
+pub const MIN_SAMPLES: usize = 10;
+
+/// The floor's calibration spread over the run: every ~40 ms of wall time, between two
+/// steps of the simulation, a few signs and verifies of each key kind used so far are
+/// timed, after one untimed sign and verify that bring code and tables back into the
+/// cache (the same hot-loop cost a benchmark measures). A machine that slows down for a while (another process, a noisy neighbour)
+/// then slows the run and its floor alike, which a calibration after the run cannot
+/// see. The samples cost ~1 % of the run; their time is reported by [`Sampler::spent_s`]
+/// and left out of `run_wall_s`. Nothing here touches the simulation.
+pub struct Sampler {
+    clock: RealClock,
+    vartime_sign: bool,
+    last_ns: u64,
+    spent_ns: u64,
+    /// Per kind: the probe and the (sign, verify) seconds per call of each sample.
+    probes: Vec<(Probe, Vec<(f64, f64)>)>,
+}
+
+impl Sampler {
+    /// A sampler for a run that signs as `vartime_sign` says.
+    pub fn new(vartime_sign: bool) -> Self {
+        let clock = RealClock::new();
+        let last_ns = clock.now().as_nanos();
+        Sampler {
+            clock,
+            vartime_sign,
+            last_ns,
+            spent_ns: 0,
+            probes: Vec::new(),
+        }
+    }
+
+    /// Take a sample if ~40 ms of wall time went by since the last one.
+    pub fn maybe_sample(&mut self, counts: &CryptoCounts) {
+        let start = self.clock.now().as_nanos();
+        if start.saturating_sub(self.last_ns) < SAMPLE_EVERY_NS {
+            return;
+        }
+        for kind in counts.kinds_used() {
+            if !self.probes.iter().any(|(p, _)| p.kind == kind) {
+                if let Some(p) = Probe::new(kind, self.vartime_sign) {
+                    self.probes.push((p, Vec::new()));
+                }
+            }
+        }
+        for (probe, samples) in &mut self.probes {
+            // Warm up (code and tables back in cache), as a benchmark would.
+            probe.sign();
+            probe.verify();
+            let t0 = self.clock.now().as_nanos();
+            for _ in 0..SAMPLE_OPS {
+                probe.sign();
+            }
+            let t1 = self.clock.now().as_nanos();
+            for _ in 0..SAMPLE_OPS {
+                probe.verify();
+            }
+            let t2 = self.clock.now().as_nanos();
+            let per = |a: u64, b: u64| b.saturating_sub(a) as f64 * 1e-9 / f64::from(SAMPLE_OPS);
+            samples.push((per(t0, t1), per(t1, t2)));
+        }
+        let end = self.clock.now().as_nanos();
+        self.spent_ns += end.saturating_sub(start);
+        self.last_ns = end;
+    }
+
+    /// Wall seconds spent sampling.
+    pub fn spent_s(&self) -> f64 {
+        self.spent_ns as f64 * 1e-9
+    }
+
+    /// The median sign and verify times of `kind`'s samples, and how many there were;
+    /// `None` below [`MIN_SAMPLES`].
+    fn timing(&self, kind: KeyKind) -> Option<(CryptoTiming, usize)> {
+        let (_, samples) = self.probes.iter().find(|(p, _)| p.kind == kind)?;
+        if samples.len() < MIN_SAMPLES {
+            return None;
+        }
+        let median = |f: fn(&(f64, f64)) -> f64| {
+            let mut v: Vec<f64> = samples.iter().map(f).collect();
+            v.sort_by(f64::total_cmp);
+            v.get(v.len() / 2).copied().unwrap_or(0.0)
+        };
+        let t = CryptoTiming {
+            sign_s: median(|s| s.0),
+            verify_s: median(|s| s.1),
+        };
+        Some((t, samples.len()))
+    }
+}
+
+/// The floor of a run with these counts, per kind used, signing as the run did
+/// (`vartime_sign`): from the in-run samples where there are enough, else calibrated
+/// now.
+pub fn floor(
+    counts: &CryptoCounts,
+    vartime_sign: bool,
+    sampler: Option<&Sampler>,
+) -> Vec<KindFloor> {
     counts
         .kinds_used()
         .into_iter()
         .filter_map(|kind| {
-            let t = calibrate(kind, vartime_sign)?;
+            let (t, samples) = match sampler.and_then(|s| s.timing(kind)) {
+                Some((t, n)) => (t, n),
+                None => (calibrate(kind, vartime_sign)?, 0),
+            };
             // Verifies answered by verify skip cost no curve arithmetic.
             let (signs, verifies) = (counts.signs_of(kind), counts.performed_of(kind));
             Some(KindFloor {
@@ -116,7 +256,52 @@ pub fn floor(counts: &CryptoCounts, vartime_sign: bool) -> Vec<KindFloor> {
                 sign_us: t.sign_s * 1e6,
                 verify_us: t.verify_s * 1e6,
                 floor_s: signs as f64 * t.sign_s + verifies as f64 * t.verify_s,
+                samples_during_run: samples,
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn counts(kind: KeyKind, signs: u64, verifies: u64) -> CryptoCounts {
+        let mut c = CryptoCounts::default();
+        let i = KeyKind::ALL.iter().position(|k| *k == kind).unwrap();
+        c.signs[i] = signs;
+        c.verifies[i] = verifies;
+        c
+    }
+
+    /// Samples are taken only every ~40 ms, only for the kinds used so far, and the
+    /// floor uses them once there are enough (else it calibrates after the run).
+    #[test]
+    fn sampler_feeds_the_floor_once_it_has_enough_samples() {
+        let used = counts(KeyKind::Curve25519, 1000, 2000);
+        let mut s = Sampler::new(true);
+        // Nothing used yet: no probe, no sample.
+        s.maybe_sample(&CryptoCounts::default());
+        assert!(s.probes.is_empty());
+        // Right after creation: too early for a sample.
+        s.maybe_sample(&used);
+        let few = floor(&used, true, Some(&s));
+        assert_eq!(few.len(), 1);
+        assert_eq!(few[0].samples_during_run, 0, "too few: calibrated after the run");
+        let clock = RealClock::new();
+        while s.timing(KeyKind::Curve25519).is_none() {
+            s.maybe_sample(&used);
+            assert!(clock.now().as_nanos() < 20_000_000_000, "no samples in 20 s");
+        }
+        assert_eq!(s.probes.len(), 1, "one probe per kind used");
+        let f = floor(&used, true, Some(&s));
+        let k = &f[0];
+        assert_eq!((k.kind.as_str(), k.signs, k.verifies), ("curve25519", 1000, 2000));
+        assert_eq!(k.samples_during_run, MIN_SAMPLES);
+        assert!(k.sign_us > 0.0 && k.verify_us > 0.0);
+        let expect = 1000.0 * k.sign_us * 1e-6 + 2000.0 * k.verify_us * 1e-6;
+        assert!((k.floor_s - expect).abs() < 1e-9);
+        // 10 samples of 5 signs and 5 verifies at least, ~40 ms apart.
+        assert!(s.spent_s() > 0.0 && s.spent_s() < clock.now().as_secs_f64());
+    }
 }
