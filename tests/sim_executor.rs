@@ -217,3 +217,63 @@ fn node_streams_do_not_depend_on_node_count() {
     }
     assert_ne!(small[0], small[1]);
 }
+
+/// A world of tasks and callbacks that schedule more work at the same instant and
+/// later; returns its log after running to `end` with `run`.
+fn chain_world(run: impl Fn(&Sim, Instant)) -> Vec<(Instant, String)> {
+    let sim = Sim::new();
+    let l: Log = Log::default();
+    fn spread(sim: &Sim, l: &Log, depth: u32, tag: String) {
+        log(l, sim.now(), tag.clone());
+        if depth == 0 {
+            return;
+        }
+        for (i, delay_ms) in [0u64, 0, 250].into_iter().enumerate() {
+            let (s, l, tag) = (sim.clone(), l.clone(), format!("{tag}.{i}"));
+            sim.schedule_in(Duration::from_millis(delay_ms), move || {
+                spread(&s, &l, depth - 1, tag)
+            });
+        }
+    }
+    spread(&sim, &l, 5, "r".into());
+    let mut tasks = Vec::new();
+    for name in ["t0", "t1"] {
+        let (l, clock) = (l.clone(), sim.clock());
+        tasks.push(sim.spawn(async move {
+            for i in 0..6 {
+                log(&l, clock.now(), format!("{name}-{i}"));
+                clock
+                    .sleep(Duration::from_millis(if i % 2 == 0 { 0 } else { 250 }))
+                    .await;
+            }
+        }));
+    }
+    run(&sim, Instant::from_secs(2));
+    assert!(
+        tasks.iter().all(|t| t.is_finished()),
+        "tasks ran to the end"
+    );
+    let out = l.borrow().clone();
+    sim.shutdown();
+    out
+}
+
+#[test]
+fn run_until_capped_in_chunks_runs_exactly_as_run_until() {
+    let whole = chain_world(|sim, end| {
+        assert_eq!(sim.run_until(end), RunOutcome::TimeReached);
+    });
+    assert!(whole.len() > 300, "{}", whole.len());
+    for cap in [1u64, 2, 7, 100] {
+        let chunked = chain_world(|sim, end| {
+            let mut chunks = 0;
+            while sim.run_until_capped(end, cap) == RunOutcome::EventCapReached {
+                chunks += 1;
+                assert!(sim.now() <= end);
+            }
+            assert!(cap > 50 || chunks > 10, "cap {cap}: only {chunks} chunks");
+            assert_eq!(sim.now(), end);
+        });
+        assert_eq!(chunked, whole, "cap {cap}");
+    }
+}

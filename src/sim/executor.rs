@@ -231,8 +231,16 @@ impl Sim {
     /// Run until virtual time `t`: fire every event due at or before `t`, then set the
     /// clock to `t` (if it is later than now). Returns early if stopped.
     pub fn run_until(&self, t: Instant) -> RunOutcome {
+        self.run_until_capped(t, u64::MAX)
+    }
+
+    /// [`Sim::run_until`], but return [`RunOutcome::EventCapReached`] after
+    /// `max_events` events, with the clock at the last event's time; calling again
+    /// carries on exactly where it stopped (same events, same order), so a caller can
+    /// do work of its own between chunks without changing the run.
+    pub fn run_until_capped(&self, t: Instant, max_events: u64) -> RunOutcome {
         let _g = self.enter();
-        match self.drive(t, u64::MAX) {
+        match self.drive(t, max_events) {
             Some(outcome) => outcome,
             None => {
                 if t > self.now() && t != Instant::MAX {

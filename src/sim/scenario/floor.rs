@@ -287,16 +287,25 @@ mod tests {
         s.maybe_sample(&used);
         let few = floor(&used, true, Some(&s));
         assert_eq!(few.len(), 1);
-        assert_eq!(few[0].samples_during_run, 0, "too few: calibrated after the run");
+        assert_eq!(
+            few[0].samples_during_run, 0,
+            "too few: calibrated after the run"
+        );
         let clock = RealClock::new();
         while s.timing(KeyKind::Curve25519).is_none() {
             s.maybe_sample(&used);
-            assert!(clock.now().as_nanos() < 20_000_000_000, "no samples in 20 s");
+            assert!(
+                clock.now().as_nanos() < 20_000_000_000,
+                "no samples in 20 s"
+            );
         }
         assert_eq!(s.probes.len(), 1, "one probe per kind used");
         let f = floor(&used, true, Some(&s));
         let k = &f[0];
-        assert_eq!((k.kind.as_str(), k.signs, k.verifies), ("curve25519", 1000, 2000));
+        assert_eq!(
+            (k.kind.as_str(), k.signs, k.verifies),
+            ("curve25519", 1000, 2000)
+        );
         assert_eq!(k.samples_during_run, MIN_SAMPLES);
         assert!(k.sign_us > 0.0 && k.verify_us > 0.0);
         let expect = 1000.0 * k.sign_us * 1e-6 + 2000.0 * k.verify_us * 1e-6;

@@ -197,8 +197,9 @@ pub fn run(scenario: &Scenario, seed: u64, opts: &RunOptions) -> Result<RunOutpu
     // How far to run between progress reports: a sample interval, or 1/200 of the
     // run if that is shorter (a 1M-peer join burst takes minutes per simulated 10 s).
     // Samples are events of their own, so this changes no result. With the floor
-    // sampled during the run, each step is run in 20 parts, so that samples can fall
-    // between them every ~40 ms of wall time.
+    // sampled during the run, a step runs in chunks of 500 events, between which the
+    // sampler may take its sample (every ~40 ms of wall time); chunks change no
+    // result either (`Sim::run_until_capped`).
     let fast = world.crypto_options().mode == crate::community::CryptoMode::Fast;
     let mut sampler = (opts.floor && !fast)
         .then(|| super::floor::Sampler::new(world.crypto_options().vartime_sign));
@@ -206,15 +207,19 @@ pub fn run(scenario: &Scenario, seed: u64, opts: &RunOptions) -> Result<RunOutpu
         .as_nanos()
         .min(end.as_nanos() / 200)
         .max(1);
-    let parts = if sampler.is_some() { 20 } else { 1 };
     let mut t = 0u64;
     loop {
-        let from = t;
         t = t.saturating_add(step).min(end.as_nanos());
-        for part in 1..=parts {
-            let until = from + (t - from) * part / parts;
-            world.sim.run_until(Instant::from_nanos(until));
-            if let Some(s) = &mut sampler {
+        match &mut sampler {
+            None => {
+                world.sim.run_until(Instant::from_nanos(t));
+            }
+            Some(s) => {
+                while world.sim.run_until_capped(Instant::from_nanos(t), 500)
+                    == crate::sim::RunOutcome::EventCapReached
+                {
+                    s.maybe_sample(&world.crypto_counts());
+                }
                 s.maybe_sample(&world.crypto_counts());
             }
         }
