@@ -19,12 +19,13 @@ use curve25519_dalek::edwards::EdwardsPoint;
 use curve25519_dalek::scalar::Scalar;
 use std::sync::OnceLock;
 
-/// Bits per digit.
+/// Bits per digit. 6 (a 0.22 MB table, 44 additions) measured no faster in whole runs
+/// at 1k and 2k peers, and ~20 % slower per signature.
 const W: usize = 8;
 /// Table entries per row: |digit| in 1..=2^(W-1).
 const HALF: usize = 1 << (W - 1);
 /// Rows: a 256-bit scalar in W-bit digits, plus one for the last carry.
-const ROWS: usize = 256 / W + 1;
+const ROWS: usize = 256usize.div_ceil(W) + 1;
 
 /// `rows[i][j] = (j + 1) · 2^(W·i) · B`.
 struct Comb {
@@ -56,12 +57,25 @@ fn comb() -> &'static Comb {
 /// The scalar's signed radix-2^W digits, d_i in [-2^(W-1), 2^(W-1)), Σ d_i·2^(W·i) = s.
 /// A canonical scalar is below 2^253, so the last digit absorbs the final carry.
 fn signed_digits(s: &Scalar) -> [i16; ROWS] {
-    let bytes = s.as_bytes();
+    let mut limbs = [0u64; 5];
+    for (limb, chunk) in limbs.iter_mut().zip(s.as_bytes().chunks_exact(8)) {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(chunk);
+        *limb = u64::from_le_bytes(b);
+    }
+    let bits = |pos: usize| -> i16 {
+        let (word, shift) = (pos / 64, pos % 64);
+        let lo = limbs.get(word).copied().unwrap_or(0) >> shift;
+        let hi = match shift {
+            0 => 0,
+            _ => limbs.get(word + 1).copied().unwrap_or(0) << (64 - shift),
+        };
+        ((lo | hi) & ((1 << W) - 1)) as i16
+    };
     let mut digits = [0i16; ROWS];
     let mut carry = 0i16;
     for (i, d) in digits.iter_mut().enumerate() {
-        // W = 8: digit i is byte i (zero past the 32nd).
-        let raw = i16::from(bytes.get(i).copied().unwrap_or(0)) + carry;
+        let raw = bits(i * W) + carry;
         if raw >= HALF as i16 {
             *d = raw - (1 << W);
             carry = 1;
