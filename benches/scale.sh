@@ -3,8 +3,8 @@
 # table (printed) and the log-log plot (benches/img/scaling.{svg,png}).
 #
 #   benches/scale.sh            # 20 … 10k peers, real and fast crypto (~3 min)
-#   benches/scale.sh --long     # + 100k peers real (~14 min) and fast (~1 min); by hand, never in CI
-#   benches/scale.sh --huge     # + the above and 1M peers, fast (~14 min, 10 GiB of memory)
+#   benches/scale.sh --long     # + 100k peers real (~7 min) and fast (~1 min); by hand, never in CI
+#   benches/scale.sh --huge     # + the above and 1M peers, fast (~15 min, 10 GiB of memory)
 #
 # Results go to results/bench/<run>/ (summary.json, metrics.csv, …).
 set -euo pipefail
