@@ -214,14 +214,13 @@ pub fn run(scenario: &Scenario, seed: u64, opts: &RunOptions) -> Result<RunOutpu
             None => {
                 world.sim.run_until(Instant::from_nanos(t));
             }
-            Some(s) => {
-                while world.sim.run_until_capped(Instant::from_nanos(t), 500)
-                    == crate::sim::RunOutcome::EventCapReached
-                {
-                    s.maybe_sample(&world.crypto_counts());
-                }
+            Some(s) => loop {
+                let outcome = world.sim.run_until_capped(Instant::from_nanos(t), 500);
                 s.maybe_sample(&world.crypto_counts());
-            }
+                if outcome != crate::sim::RunOutcome::EventCapReached {
+                    break;
+                }
+            },
         }
         if let Some(p) = &opts.progress {
             p(&Progress {
