@@ -40,7 +40,8 @@ enum Command {
         #[arg(long)]
         no_plot: bool,
         /// Do not measure this machine's sign/verify cost for the crypto floor
-        /// (summary.json `crypto_floor`; the measurement takes ~0.1 s per key kind).
+        /// (summary.json `crypto_floor`; timed during the run, ~1.5 % of it and left
+        /// out of the wall times, or ~0.1 s per key kind after a short run).
         #[arg(long)]
         no_floor: bool,
     },

@@ -62,8 +62,10 @@ pub struct RunOptions {
     pub plot: bool,
     /// Called after every sample interval of virtual time.
     pub progress: Option<ProgressFn>,
-    /// Measure this machine's sign/verify cost after the run and report the crypto
-    /// floor (`crypto_floor` in `summary.json`; ≈ 0.1 s per key kind used).
+    /// Measure this machine's sign/verify cost and report the crypto floor
+    /// (`crypto_floor` in `summary.json`): during the run ([`super::floor::Sampler`],
+    /// ~1.5 % of it, left out of the wall times), or after a run too short for that
+    /// (≈ 0.1 s per key kind used).
     pub floor: bool,
 }
 
