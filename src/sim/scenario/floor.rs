@@ -62,17 +62,23 @@ fn time_per_call(batch: u32, rounds: usize, mut f: impl FnMut()) -> f64 {
     for _ in 0..batch {
         f();
     }
-    let mut samples: Vec<f64> = (0..rounds)
-        .map(|_| {
-            let t0 = clock.now();
-            for _ in 0..batch {
-                f();
-            }
-            (clock.now().as_nanos() - t0.as_nanos()) as f64 * 1e-9 / f64::from(batch)
-        })
-        .collect();
-    samples.sort_by(f64::total_cmp);
-    samples.get(samples.len() / 2).copied().unwrap_or(0.0)
+    median(
+        (0..rounds)
+            .map(|_| {
+                let t0 = clock.now();
+                for _ in 0..batch {
+                    f();
+                }
+                (clock.now().as_nanos() - t0.as_nanos()) as f64 * 1e-9 / f64::from(batch)
+            })
+            .collect(),
+    )
+}
+
+/// The median (upper middle) of `v`; 0 when empty.
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(0.0)
 }
 
 /// A key of one kind and a signed 200-byte message (an introduction-request's size):
@@ -218,14 +224,9 @@ impl Sampler {
         if samples.len() < MIN_SAMPLES {
             return None;
         }
-        let median = |f: fn(&(f64, f64)) -> f64| {
-            let mut v: Vec<f64> = samples.iter().map(f).collect();
-            v.sort_by(f64::total_cmp);
-            v.get(v.len() / 2).copied().unwrap_or(0.0)
-        };
         let t = CryptoTiming {
-            sign_s: median(|s| s.0),
-            verify_s: median(|s| s.1),
+            sign_s: median(samples.iter().map(|s| s.0).collect()),
+            verify_s: median(samples.iter().map(|s| s.1).collect()),
         };
         Some((t, samples.len()))
     }
