@@ -55,6 +55,7 @@ fn comparable(summary: &Value) -> Value {
         "events_per_s",
         "crypto_floor",
         "peak_memory_kb",
+        "heap_huge_pages",
         "crypto_mode",
         "verify_pool",
     ] {

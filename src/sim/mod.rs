@@ -12,6 +12,7 @@
 //! | [`topology`] | [`TopologyLatency`] over a petgraph graph |
 //! | [`seeds`] | per-node, per-purpose ChaCha streams |
 //! | [`stats`] | network counters |
+//! | [`hugepages`] | transparent huge pages for the heap (`ipv8sim run`) |
 //!
 //! ```
 //! use ipv8sim::runtime::{Clock, Duration, Instant};
@@ -42,6 +43,7 @@ pub mod datasets;
 pub mod endpoint;
 pub mod executor;
 pub mod harness;
+pub mod hugepages;
 pub mod latency;
 pub mod matrix;
 pub mod network;

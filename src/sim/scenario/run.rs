@@ -2,7 +2,7 @@
 //! write `metrics.csv`, `peers.csv`, `summary.json` and the convergence plot.
 //!
 //! `metrics.csv`, `peers.csv` and everything in `summary.json` except the wall-time
-//! fields, `crypto_floor`, `verify_pool` and `peak_memory_kb` are pure functions of the
+//! fields, `crypto_floor`, `verify_pool`, `peak_memory_kb` and `heap_huge_pages` are pure functions of the
 //! scenario and the seed. The crypto options (`crypto`, `verify_skip`,
 //! `verify_threads`) change none of the reproducible outputs except `crypto_mode`,
 //! `crypto[].verifies_skipped` and the scenario echo. Wall time is
@@ -131,6 +131,9 @@ pub struct Summary {
     pub crypto_floor: Option<CryptoFloor>,
     /// Peak resident memory of the process, kB (VmHWM; not reproducible).
     pub peak_memory_kb: Option<u64>,
+    /// Whether malloc asked for transparent huge pages for the heap
+    /// ([`crate::sim::hugepages`]; not reproducible, changes no result).
+    pub heap_huge_pages: bool,
     /// The scenario as run (defaults filled, overrides applied).
     pub scenario_file: super::ScenarioFile,
 }
@@ -321,6 +324,7 @@ pub fn run(scenario: &Scenario, seed: u64, opts: &RunOptions) -> Result<RunOutpu
         events_per_s: world.sim.events_processed() as f64 / run_wall_s.max(1e-9),
         crypto_floor,
         peak_memory_kb: peak_memory_kb(),
+        heap_huge_pages: crate::sim::hugepages::heap_huge_pages(),
         scenario_file: scenario.file.clone(),
     };
     world.sim.shutdown();
