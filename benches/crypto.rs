@@ -16,6 +16,13 @@ fn message() -> Vec<u8> {
     (0..200u32).map(|i| (i * 31 % 251) as u8).collect()
 }
 
+/// [`message`] with its first 8 bytes set to `n`.
+fn counted(n: u64) -> Vec<u8> {
+    let mut m = message();
+    m.iter_mut().zip(n.to_le_bytes()).for_each(|(d, b)| *d = b);
+    m
+}
+
 fn bench_kind(c: &mut Criterion, label: &str, kind: KeyKind) {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let key = PrivateKey::generate(kind, &mut rng).expect("generate");
@@ -35,6 +42,46 @@ fn bench_kind(c: &mut Criterion, label: &str, kind: KeyKind) {
     }
     c.bench_function(&format!("{label}/verify_200B"), |b| {
         b.iter(|| public.verify(black_box(&sig), black_box(&msg)))
+    });
+    // The same with a different message each time, as in a run. Signing and verifying
+    // take variable time, and one repeated message replays the same nonce, table
+    // entries and branches, as the crypto floor's samples do
+    // (src/sim/scenario/floor.rs). Measured in this tight loop, the two read the same
+    // within the machine's noise (benches/README.md, "The crypto floor").
+    let signed: Vec<(Vec<u8>, Vec<u8>)> = (0..64u64)
+        .map(|n| {
+            let m = counted(n);
+            let s = key.sign(&m);
+            (m, s)
+        })
+        .collect();
+    let mut n = 64u64;
+    let sign_varied = format!(
+        "{label}/{}_200B_varied",
+        if matches!(kind, KeyKind::Curve25519) {
+            "sign_vartime"
+        } else {
+            "sign"
+        }
+    );
+    c.bench_function(&sign_varied, |b| {
+        b.iter(|| {
+            n += 1;
+            let m = counted(n);
+            if matches!(kind, KeyKind::Curve25519) {
+                key.sign_vartime(black_box(&m))
+            } else {
+                key.sign(black_box(&m))
+            }
+        })
+    });
+    let mut i = 0usize;
+    c.bench_function(&format!("{label}/verify_200B_varied"), |b| {
+        b.iter(|| {
+            i = (i + 1) % signed.len();
+            let (m, s) = &signed[i];
+            public.verify(black_box(s), black_box(m))
+        })
     });
     c.bench_function(&format!("{label}/public_from_bin"), |b| {
         b.iter(|| PublicKey::from_bin(black_box(&bin)).expect("parse"))
