@@ -353,7 +353,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// `ipv8sim run`.
 /// Re-execute this `ipv8sim run` with glibc's huge-page tunable, when it is missing
 /// (see `ipv8sim::sim::hugepages`; `IPV8SIM_HUGE_PAGES=0` turns it off). Returns only
 /// if it does not re-execute, or if the re-execution fails (the run then goes on here).
@@ -382,6 +381,7 @@ fn reexec_with_huge_pages() {
     let _ = tunables;
 }
 
+/// `ipv8sim run`.
 fn cli_run(
     path: &std::path::Path,
     seed: Option<u64>,

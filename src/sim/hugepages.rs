@@ -5,9 +5,9 @@
 //! maps. glibc's tunable `glibc.malloc.hugetlb=1` makes malloc ask the kernel for
 //! transparent huge pages (`madvise(MADV_HUGEPAGE)`) on the memory it takes for its
 //! heap, so the same data sits on a dozen 2-MiB pages. Measured on the 2-vCPU
-//! machine, with both builds running at the same time on the two cores: docs-2k 5.5
-//! % faster in wall time, wall/floor 1.22 against 1.30 (medians of 6 pairs), and peak
-//! memory per peer unchanged (9.68 against 9.87 KB at 5k–10k peers).
+//! machine with `benches/pair.sh` (both builds at once, one per core): docs-2k in
+//! 0.93–0.94× the wall time (two sets of 6 pairs), docs-1k in 0.90×; peak memory per
+//! peer unchanged (9.68 against 9.87 KB at 5k–10k peers).
 //!
 //! glibc reads its tunables from the environment once, at start-up, so `ipv8sim run`
 //! re-executes itself with the tunable added to `GLIBC_TUNABLES` ([`reexec_tunables`]);

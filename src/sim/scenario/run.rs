@@ -2,8 +2,8 @@
 //! write `metrics.csv`, `peers.csv`, `summary.json` and the convergence plot.
 //!
 //! `metrics.csv`, `peers.csv` and everything in `summary.json` except the wall-time
-//! fields, `crypto_floor`, `verify_pool`, `peak_memory_kb` and `heap_huge_pages` are pure functions of the
-//! scenario and the seed. The crypto options (`crypto`, `verify_skip`,
+//! fields, `crypto_floor`, `verify_pool`, `peak_memory_kb` and `heap_huge_pages` are
+//! pure functions of the scenario and the seed. The crypto options (`crypto`, `verify_skip`,
 //! `verify_threads`) change none of the reproducible outputs except `crypto_mode`,
 //! `crypto[].verifies_skipped` and the scenario echo. Wall time is
 //! read from [`RealClock`] (the one sanctioned wall clock) and never reaches the
