@@ -141,14 +141,14 @@ impl Driver {
     }
 
     fn flush(&self) {
-        let out: Vec<Outgoing> = {
-            let mut n = self.node.borrow_mut();
-            std::iter::from_fn(|| n.poll_transmit()).collect()
-        };
-        for o in out {
-            match o {
-                Outgoing::To(to, data) => self.endpoint.send(to, data),
-                Outgoing::Broadcast(data) => self.endpoint.broadcast(data),
+        // One datagram at a time, the node's borrow released before each send (an
+        // endpoint may call back into the node); no intermediate buffer per flush.
+        loop {
+            let next = self.node.borrow_mut().poll_transmit();
+            match next {
+                Some(Outgoing::To(to, data)) => self.endpoint.send(to, data),
+                Some(Outgoing::Broadcast(data)) => self.endpoint.broadcast(data),
+                None => return,
             }
         }
     }
