@@ -760,7 +760,7 @@ mod tests {
     }
 
     /// Variable-time signing changes nothing a peer can see: the same bytes, for both
-    /// key families (EC keys sign as before).
+    /// key families (sect163k1: native against OpenSSL).
     #[test]
     fn vartime_sign_makes_the_same_signatures() {
         let vt = CryptoOptions {

@@ -6,8 +6,10 @@
 //! about ten times faster. [`super::ec`] uses it for sect163k1 and keeps OpenSSL for
 //! parsing and for the other curves; the tests check every result against OpenSSL.
 //!
-//! Nothing here is constant time: signing in a simulation is not a side-channel
-//! target (real-network keys may use `EcPrivateKey::sign_randomized`).
+//! Nothing here is constant time, so it signs only through
+//! `EcPrivateKey::sign_vartime`, for the simulator's keys (no secret to protect);
+//! live keys sign through OpenSSL (`EcPrivateKey::sign`). Verifying handles only
+//! public values.
 //!
 //! References: SEC 2 v2 §3.2.1 (curve constants); Hankerson–Menezes–Vanstone, *Guide
 //! to Elliptic Curve Cryptography*, §2.3 (binary field arithmetic), §3.2.3 (López–Dahab
@@ -680,9 +682,17 @@ fn g_comb_table() -> &'static [[Affine; 15]] {
     })
 }
 
+#[cfg(test)]
+thread_local! {
+    /// Calls of [`mul_g`] on this thread (tests check which paths sign natively).
+    pub(crate) static MUL_G_CALLS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
 /// k·G for k < 2^164, by the fixed-base table (41 mixed additions, no doublings);
 /// `None` if the result is the point at infinity.
 pub(crate) fn mul_g(k: &Scalar) -> Option<Affine> {
+    #[cfg(test)]
+    MUL_G_CALLS.with(|c| c.set(c.get() + 1));
     let table = g_comb_table();
     let mut acc = Ld::INFINITY;
     for (i, row) in table.iter().enumerate() {

@@ -210,13 +210,19 @@ impl PrivateKey {
     }
 
     /// [`PrivateKey::sign`]'s bytes, signed in variable time where that is faster
-    /// (Ed25519: [`LibNaclPrivateKey::sign_vartime`]). Only for keys with no secret to
-    /// protect, such as the simulator's seed-derived keys. EC keys sign as
-    /// [`PrivateKey::sign`] (sect163k1 already runs natively, in variable time).
+    /// (Ed25519: [`LibNaclPrivateKey::sign_vartime`]; sect163k1:
+    /// [`EcPrivateKey::sign_vartime`]; other EC curves as [`PrivateKey::sign`]). Only
+    /// for keys with no secret to protect, such as the simulator's seed-derived keys.
+    ///
+    /// # Panics
+    /// As [`PrivateKey::sign`].
     pub fn sign_vartime(&self, msg: &[u8]) -> Vec<u8> {
         match self {
             PrivateKey::LibNacl(k) => k.sign_vartime(msg).to_vec(),
-            PrivateKey::Ec(_) => self.sign(msg),
+            PrivateKey::Ec(k) => match k.sign_vartime(msg) {
+                Ok(sig) => sig,
+                Err(e) => panic!("EC signing failed inside OpenSSL: {e}"),
+            },
         }
     }
 

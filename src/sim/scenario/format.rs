@@ -80,9 +80,9 @@ pub struct ScenarioFile {
     /// Real crypto: worker threads that verify signatures ahead of time (0 = inline).
     #[serde(default, skip_serializing_if = "is_zero")]
     pub verify_threads: i64,
-    /// Real crypto: Ed25519 signatures computed in variable time (the same bytes as
-    /// constant-time signing, ~1.5× faster; the scenario's keys have no secret to
-    /// protect). `false` signs as a live node does.
+    /// Real crypto: Ed25519 and sect163k1 signatures computed in variable time (the
+    /// same bytes as live nodes' signing, faster; the scenario's keys have no secret
+    /// to protect). `false` signs as a live node does.
     #[serde(default = "default_true", skip_serializing_if = "is_true")]
     pub vartime_sign: bool,
     /// Latency and loss.
