@@ -133,6 +133,15 @@ pub enum PrivateKey {
     Ec(EcPrivateKey),
 }
 
+/// The signature, or a panic naming OpenSSL's internal failure (never caused by the
+/// message; see [`PrivateKey::sign`]).
+fn expect_signed(r: Result<Vec<u8>, CryptoError>) -> Vec<u8> {
+    match r {
+        Ok(sig) => sig,
+        Err(e) => panic!("EC signing failed inside OpenSSL: {e}"),
+    }
+}
+
 impl PrivateKey {
     /// Generates a key of the given kind from the caller's RNG (deterministic for a
     /// seeded RNG, for both kinds).
@@ -195,10 +204,7 @@ impl PrivateKey {
     /// Only if OpenSSL fails internally while signing with an EC key (e.g. out of
     /// memory); never because of `msg`. Use [`PrivateKey::try_sign`] to handle that.
     pub fn sign(&self, msg: &[u8]) -> Vec<u8> {
-        match self.try_sign(msg) {
-            Ok(sig) => sig,
-            Err(e) => panic!("EC signing failed inside OpenSSL: {e}"),
-        }
+        expect_signed(self.try_sign(msg))
     }
 
     /// Like [`PrivateKey::sign`], but reports OpenSSL failures instead of panicking.
@@ -219,10 +225,7 @@ impl PrivateKey {
     pub fn sign_vartime(&self, msg: &[u8]) -> Vec<u8> {
         match self {
             PrivateKey::LibNacl(k) => k.sign_vartime(msg).to_vec(),
-            PrivateKey::Ec(k) => match k.sign_vartime(msg) {
-                Ok(sig) => sig,
-                Err(e) => panic!("EC signing failed inside OpenSSL: {e}"),
-            },
+            PrivateKey::Ec(k) => expect_signed(k.sign_vartime(msg)),
         }
     }
 
