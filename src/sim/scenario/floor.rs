@@ -2,8 +2,9 @@
 //! wall time the run's signatures alone cost on this machine, and `wall / floor`.
 //!
 //! `t_sign` / `t_verify` are measured in this process while the simulation runs
-//! ([`Sampler`]: a few operations every ~40 ms of wall time, the median of the samples;
-//! their time is left out of `run_wall_s`), or, when the run was too short for
+//! ([`Sampler`]: a few operations every ~40 ms of wall time, the harmonic mean of the
+//! samples, see [`harmonic_mean`]; their time is left out of `run_wall_s`), or, when
+//! the run was too short for
 //! [`MIN_SAMPLES`] samples, right after it ([`calibrate`]: the median of 5 batches
 //! after a warm-up). The operation is `benches/crypto.rs`'s `<kind>/sign_200B` (or
 //! `<kind>/sign_vartime_200B` when the run signed in variable time, as scenarios do by
@@ -50,8 +51,8 @@ pub struct KindFloor {
     pub verify_us: f64,
     /// `signs × t_sign + verifies × t_verify`, seconds.
     pub floor_s: f64,
-    /// How many samples taken during the run the times are the median of; 0 when the
-    /// run was too short and they were calibrated after it instead.
+    /// How many samples taken during the run the times are the harmonic mean of; 0
+    /// when the run was too short and they were calibrated after it instead.
     pub samples_during_run: usize,
 }
 
@@ -73,6 +74,27 @@ fn time_per_call(batch: u32, rounds: usize, mut f: impl FnMut()) -> f64 {
             })
             .collect(),
     )
+}
+
+/// The per-operation cost over a run, from samples taken at even steps of wall time:
+/// their harmonic mean (`n / Σ 1/tᵢ`); 0 when empty or when any sample is not positive.
+///
+/// Why not the median or the plain mean: a run makes signatures at a rate inversely
+/// proportional to what they cost, so while the machine is in a slow state (this
+/// machine's two vCPUs are hyperthreads of one core, and a busy neighbour slows ours
+/// by up to ~40 %) it makes fewer of them per second than while it is quiet. Over
+/// sampling steps of equal length, the signatures' average cost is then
+/// `Σ steps / Σ (steps / tᵢ)`: the harmonic mean. The plain mean weighs slow steps as
+/// if as many signatures had been made in them (too high); the median, which this
+/// used before, reports the majority state of a run that changed state and ignores
+/// the rest (measured at docs-2k: up to 24 % below the time the run's own signatures
+/// took; `benches/README.md`, "The crypto floor"). Like the median, and unlike the
+/// mean, one sample slowed by an interruption barely moves it.
+pub fn harmonic_mean(v: &[f64]) -> f64 {
+    if v.is_empty() || v.iter().any(|t| t.is_nan() || *t <= 0.0) {
+        return 0.0;
+    }
+    v.len() as f64 / v.iter().map(|t| 1.0 / t).sum::<f64>()
 }
 
 /// The median (upper middle) of `v`; 0 when empty.
@@ -217,16 +239,18 @@ impl Sampler {
         self.spent_ns as f64 * 1e-9
     }
 
-    /// The median sign and verify times of `kind`'s samples, and how many there were;
-    /// `None` below [`MIN_SAMPLES`].
+    /// The sign and verify times of `kind`'s samples ([`harmonic_mean`]), and how many
+    /// there were; `None` below [`MIN_SAMPLES`].
     fn timing(&self, kind: KeyKind) -> Option<(CryptoTiming, usize)> {
         let (_, samples) = self.probes.iter().find(|(p, _)| p.kind == kind)?;
         if samples.len() < MIN_SAMPLES {
             return None;
         }
+        let signs: Vec<f64> = samples.iter().map(|s| s.0).collect();
+        let verifies: Vec<f64> = samples.iter().map(|s| s.1).collect();
         let t = CryptoTiming {
-            sign_s: median(samples.iter().map(|s| s.0).collect()),
-            verify_s: median(samples.iter().map(|s| s.1).collect()),
+            sign_s: harmonic_mean(&signs),
+            verify_s: harmonic_mean(&verifies),
         };
         Some((t, samples.len()))
     }
@@ -273,6 +297,33 @@ mod tests {
         c.signs[i] = signs;
         c.verifies[i] = verifies;
         c
+    }
+
+    /// A run that spends half its wall time in a state where a verify costs 40 µs and
+    /// half where it costs 60 µs makes 3/5 of its verifies in the fast half: they cost
+    /// 48 µs on average. The harmonic mean of evenly spaced samples says 48; the median
+    /// would say 40 or 60 depending on which half holds the majority of samples, the
+    /// mean 50. One sample slowed 100× by an interruption moves it by under 2 %.
+    #[test]
+    fn harmonic_mean_is_the_per_operation_cost_of_a_run_that_changes_state() {
+        let secs = 10.0;
+        let (fast, slow) = (40e-6, 60e-6);
+        let ops = secs / 2.0 / fast + secs / 2.0 / slow;
+        let per_op = secs / ops;
+        let mut samples = vec![fast; 50];
+        samples.extend(vec![slow; 50]);
+        assert!((harmonic_mean(&samples) - per_op).abs() < 1e-12);
+        assert!((per_op - 48e-6).abs() < 1e-12);
+        let mut skewed = vec![fast; 51];
+        skewed.extend(vec![slow; 49]);
+        assert_eq!(median(skewed.clone()), fast, "the median picks one state");
+        let mut interrupted = samples.clone();
+        interrupted[0] = fast * 100.0;
+        let moved = harmonic_mean(&interrupted) / harmonic_mean(&samples) - 1.0;
+        assert!(moved > 0.0 && moved < 0.02, "{moved}");
+        assert_eq!(harmonic_mean(&[]), 0.0);
+        assert_eq!(harmonic_mean(&[1.0, 0.0]), 0.0);
+        assert_eq!(harmonic_mean(&[1.0, f64::NAN]), 0.0);
     }
 
     /// Samples are taken only every ~40 ms, only for the kinds used so far, and the
