@@ -427,8 +427,9 @@ fn cli_run(
             Ok(o) => {
                 let floor = o.summary.crypto_floor.as_ref().map_or(String::new(), |f| {
                     format!(
-                        " (simulation {:.2} s; crypto floor {:.2} s, wall/floor {:.2})",
-                        o.summary.run_wall_s, f.floor_s, f.wall_over_floor
+                        " (simulation {:.2} s, of which {:.2} s in signatures; crypto floor \
+                         {:.2} s, wall/floor {:.2})",
+                        o.summary.run_wall_s, f.crypto_calls_s, f.floor_s, f.wall_over_floor
                     )
                 });
                 println!(

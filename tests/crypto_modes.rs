@@ -97,6 +97,17 @@ fn check_modes(file: &str, base: &[&str], tag: &str) {
         real.summary["crypto_floor"].is_object(),
         "real mode has a floor"
     );
+    // The run's own sign and verify calls are timed: part of its wall time, and the
+    // rest is the simulation's.
+    let f = &real.summary["crypto_floor"];
+    let num = |v: &Value| v.as_f64().unwrap();
+    let (calls, wall) = (num(&f["crypto_calls_s"]), num(&real.summary["run_wall_s"]));
+    assert!(
+        calls > 0.0 && calls < wall,
+        "{tag}: calls {calls} s, run wall {wall} s"
+    );
+    assert!((num(&f["outside_crypto_s"]) - (wall - calls)).abs() < 1e-9);
+    assert!((num(&f["calls_over_floor"]) - calls / num(&f["floor_s"])).abs() < 1e-9);
     assert_eq!(skipped(&real.summary), 0);
     assert!(real.summary.get("verify_pool").is_none());
     assert!(

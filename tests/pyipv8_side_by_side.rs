@@ -138,6 +138,7 @@ fn quick_side_by_side_runs_both_and_writes_table_curves_and_plots() {
         "our_packets",
         "floor_s",
         "wall_over_floor",
+        "calls_over_floor",
         "sign_us",
         "verify_us",
         "ratio",

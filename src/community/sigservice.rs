@@ -16,9 +16,15 @@
 //!   bytes, so which thread computes it cannot change the answer.
 //!
 //! Live nodes use [`KeyCache::new`]: real mode, no skip, no pool.
+//!
+//! For a run's crypto floor the scenario runner can also have the service time its own
+//! sign and verify calls on the wall clock ([`KeyCache::time_calls`]). Those readings
+//! go only into [`KeyCache::call_time_s`], a figure for `summary.json`; nothing the
+//! simulation sees depends on them.
 
 use crate::crypto::{KeyKind, PrivateKey, PublicKey};
 use crate::discovery::KeyBin;
+use crate::runtime::{Clock, RealClock};
 use rustc_hash::FxHashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
@@ -451,6 +457,10 @@ pub struct KeyCache {
     options: CryptoOptions,
     made: Option<Recent<Made>>,
     pool: Option<VerifyPool>,
+    /// Set by [`time_calls`](Self::time_calls): the clock that times sign and verify
+    /// calls, and the nanoseconds spent in them so far.
+    call_clock: Option<RealClock>,
+    call_ns: u64,
 }
 
 impl Default for KeyCache {
@@ -484,6 +494,33 @@ impl KeyCache {
             options,
             made,
             pool,
+            call_clock: None,
+            call_ns: 0,
+        }
+    }
+
+    /// From now on, measure the wall time spent inside [`sign`](Self::sign) and
+    /// [`verify`](Self::verify) (two clock reads per call, ~50 ns against a 15–50 µs
+    /// signature). For the scenario runner's crypto floor: the total goes to
+    /// [`call_time_s`](Self::call_time_s) and nowhere else.
+    pub fn time_calls(&mut self) {
+        self.call_clock.get_or_insert_with(RealClock::new);
+    }
+
+    /// Wall seconds spent inside sign and verify calls since
+    /// [`time_calls`](Self::time_calls) (`None` if it was never called). With a verify
+    /// pool this includes waiting for a worker's answer, not the worker's own time.
+    pub fn call_time_s(&self) -> Option<f64> {
+        self.call_clock.map(|_| self.call_ns as f64 * 1e-9)
+    }
+
+    fn call_start(&self) -> Option<u64> {
+        self.call_clock.map(|c| c.now().as_nanos())
+    }
+
+    fn call_end(&mut self, start: Option<u64>) {
+        if let (Some(c), Some(t0)) = (self.call_clock, start) {
+            self.call_ns += c.now().as_nanos().saturating_sub(t0);
         }
     }
 
@@ -522,6 +559,13 @@ impl KeyCache {
 
     /// Sign `data` with `key` (counted).
     pub fn sign(&mut self, key: &PrivateKey, data: &[u8]) -> Vec<u8> {
+        let start = self.call_start();
+        let sig = self.sign_inner(key, data);
+        self.call_end(start);
+        sig
+    }
+
+    fn sign_inner(&mut self, key: &PrivateKey, data: &[u8]) -> Vec<u8> {
         bump(&mut self.counts.signs, key.kind());
         if self.options.mode == CryptoMode::Fast {
             let public = key.public_key();
@@ -548,6 +592,13 @@ impl KeyCache {
 
     /// Verify `signature` over `data` with `key` (counted).
     pub fn verify(&mut self, key: &PublicKey, signature: &[u8], data: &[u8]) -> bool {
+        let start = self.call_start();
+        let ok = self.verify_inner(key, signature, data);
+        self.call_end(start);
+        ok
+    }
+
+    fn verify_inner(&mut self, key: &PublicKey, signature: &[u8], data: &[u8]) -> bool {
         bump(&mut self.counts.verifies, key.kind());
         if self.options.mode == CryptoMode::Fast {
             return fast_verify(key, signature, data);

@@ -374,6 +374,18 @@ impl World {
         self.keys.borrow().options()
     }
 
+    /// Time every sign and verify call on the wall clock from now on (for the crypto
+    /// floor; changes nothing in the simulation).
+    pub fn time_crypto_calls(&self) {
+        self.keys.borrow_mut().time_calls();
+    }
+
+    /// Wall seconds spent inside sign and verify calls since
+    /// [`time_crypto_calls`](Self::time_crypto_calls).
+    pub fn crypto_call_time_s(&self) -> Option<f64> {
+        self.keys.borrow().call_time_s()
+    }
+
     /// What the verify pool did (`None` without one; not reproducible).
     pub fn crypto_pool_stats(&self) -> Option<crate::community::PoolStats> {
         self.keys.borrow().pool_stats()

@@ -164,6 +164,14 @@ pub struct CryptoFloor {
     /// Wall seconds spent timing signatures during the run for the floor (left out of
     /// `run_wall_s` and `wall_time_s`).
     pub sampling_s: f64,
+    /// Wall seconds the run itself spent inside its sign and verify calls, each call
+    /// timed on the wall clock: what the floor predicts, measured.
+    pub crypto_calls_s: f64,
+    /// `crypto_calls_s / floor_s`: what the run's signatures cost against the same
+    /// operations in a hot loop (above 1: cold caches between signatures).
+    pub calls_over_floor: f64,
+    /// `run_wall_s − crypto_calls_s`: the simulation's own time.
+    pub outside_crypto_s: f64,
 }
 
 /// What a run produced.
@@ -208,6 +216,9 @@ pub fn run(scenario: &Scenario, seed: u64, opts: &RunOptions) -> Result<RunOutpu
     let fast = world.crypto_options().mode == crate::community::CryptoMode::Fast;
     let mut sampler = (opts.floor && !fast)
         .then(|| super::floor::Sampler::new(world.crypto_options().vartime_sign));
+    if sampler.is_some() {
+        world.time_crypto_calls();
+    }
     let step = Instant::from_nanos((scenario.file.sample_interval * 1e9).round() as u64)
         .as_nanos()
         .min(end.as_nanos() / 200)
@@ -278,19 +289,21 @@ pub fn run(scenario: &Scenario, seed: u64, opts: &RunOptions) -> Result<RunOutpu
     let run_wall_s = (ran.as_nanos() - built.as_nanos()) as f64 * 1e-9 - sampling_s;
     let options = world.crypto_options();
     let verify_pool = world.crypto_pool_stats();
+    let crypto_calls_s = world.crypto_call_time_s();
     world.shutdown_crypto();
     let crypto_floor = (opts.floor && !fast).then(|| {
         let kinds = super::floor::floor(&counts, options.vartime_sign, sampler.as_ref());
         let floor_s: f64 = kinds.iter().map(|k| k.floor_s).sum();
+        let over_floor = |x: f64| if floor_s > 0.0 { x / floor_s } else { 0.0 };
+        let calls_s = crypto_calls_s.unwrap_or(0.0);
         CryptoFloor {
             kinds,
             floor_s,
             sampling_s,
-            wall_over_floor: if floor_s > 0.0 {
-                run_wall_s / floor_s
-            } else {
-                0.0
-            },
+            wall_over_floor: over_floor(run_wall_s),
+            crypto_calls_s: calls_s,
+            calls_over_floor: over_floor(calls_s),
+            outside_crypto_s: run_wall_s - calls_s,
         }
     });
     let summary = Summary {
