@@ -28,13 +28,47 @@ pub struct KeyBin(Arc<KeyData>);
 
 struct KeyData {
     mid: Mid,
-    bin: Box<[u8]>,
+    bin: Bytes,
+}
+
+/// Key bins up to this long are stored inside [`KeyData`] (a curve25519 bin is 74
+/// bytes), so hashing or comparing a key reads one allocation, not two: in a large
+/// simulation every peer-table and key-cache look-up lands on a cold key.
+const INLINE: usize = 80;
+
+enum Bytes {
+    Inline { len: u8, buf: [u8; INLINE] },
+    Heap(Box<[u8]>),
+}
+
+impl Bytes {
+    fn new(bin: &[u8]) -> Self {
+        match u8::try_from(bin.len()) {
+            Ok(len) if bin.len() <= INLINE => {
+                let mut buf = [0u8; INLINE];
+                buf.iter_mut().zip(bin).for_each(|(d, s)| *d = *s);
+                Bytes::Inline { len, buf }
+            }
+            _ => Bytes::Heap(bin.into()),
+        }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            // `len <= INLINE` by construction; the fallback is never taken.
+            Bytes::Inline { len, buf } => buf.get(..usize::from(*len)).unwrap_or(&[]),
+            Bytes::Heap(b) => b,
+        }
+    }
 }
 
 impl KeyBin {
     /// A shared copy of `bin`.
     pub fn new(bin: &[u8]) -> Self {
-        KeyBin::from(Box::<[u8]>::from(bin))
+        KeyBin(Arc::new(KeyData {
+            mid: mid_of(bin),
+            bin: Bytes::new(bin),
+        }))
     }
 
     /// The member id (SHA-1 of the bin).
@@ -44,15 +78,20 @@ impl KeyBin {
 
     /// The bytes.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.0.bin
+        self.0.bin.as_slice()
     }
 }
 
 impl From<Box<[u8]>> for KeyBin {
     fn from(bin: Box<[u8]>) -> Self {
+        let bytes = if bin.len() <= INLINE {
+            Bytes::new(&bin)
+        } else {
+            Bytes::Heap(bin)
+        };
         KeyBin(Arc::new(KeyData {
-            mid: mid_of(&bin),
-            bin,
+            mid: mid_of(bytes.as_slice()),
+            bin: bytes,
         }))
     }
 }
@@ -72,25 +111,25 @@ impl From<&[u8]> for KeyBin {
 impl Deref for KeyBin {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        &self.0.bin
+        self.0.bin.as_slice()
     }
 }
 
 impl AsRef<[u8]> for KeyBin {
     fn as_ref(&self) -> &[u8] {
-        &self.0.bin
+        self.0.bin.as_slice()
     }
 }
 
 impl Borrow<[u8]> for KeyBin {
     fn borrow(&self) -> &[u8] {
-        &self.0.bin
+        self.0.bin.as_slice()
     }
 }
 
 impl PartialEq for KeyBin {
     fn eq(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0) || self.0.bin == other.0.bin
+        Arc::ptr_eq(&self.0, &other.0) || self.0.bin.as_slice() == other.0.bin.as_slice()
     }
 }
 
@@ -99,7 +138,7 @@ impl Eq for KeyBin {}
 impl Hash for KeyBin {
     fn hash<H: Hasher>(&self, state: &mut H) {
         // As `[u8]` hashes, for `Borrow<[u8]>` lookups.
-        self.0.bin.hash(state)
+        self.0.bin.as_slice().hash(state)
     }
 }
 
@@ -111,13 +150,13 @@ impl PartialOrd for KeyBin {
 
 impl Ord for KeyBin {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.0.bin.cmp(&other.0.bin)
+        self.0.bin.as_slice().cmp(other.0.bin.as_slice())
     }
 }
 
 impl fmt::Debug for KeyBin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "KeyBin({})", hex::encode(&self.0.bin))
+        write!(f, "KeyBin({})", hex::encode(self.0.bin.as_slice()))
     }
 }
 
