@@ -53,6 +53,15 @@ impl Bytes {
         }
     }
 
+    /// As [`Bytes::new`], but a long bin keeps its allocation.
+    fn from_box(bin: Box<[u8]>) -> Self {
+        if bin.len() <= INLINE {
+            Bytes::new(&bin)
+        } else {
+            Bytes::Heap(bin)
+        }
+    }
+
     fn as_slice(&self) -> &[u8] {
         match self {
             // `len <= INLINE` by construction; the fallback is never taken.
@@ -84,11 +93,7 @@ impl KeyBin {
 
 impl From<Box<[u8]>> for KeyBin {
     fn from(bin: Box<[u8]>) -> Self {
-        let bytes = if bin.len() <= INLINE {
-            Bytes::new(&bin)
-        } else {
-            Bytes::Heap(bin)
-        };
+        let bytes = Bytes::from_box(bin);
         KeyBin(Arc::new(KeyData {
             mid: mid_of(bytes.as_slice()),
             bin: bytes,
