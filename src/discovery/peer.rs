@@ -451,6 +451,34 @@ impl fmt::Display for Peer {
 mod tests {
     use super::*;
 
+    /// Short bins (stored inline) and long ones (on the heap) read back, compare, hash
+    /// and order as their bytes, whichever constructor made them.
+    #[test]
+    fn key_bins_inline_and_on_the_heap_behave_as_their_bytes() {
+        use std::collections::hash_map::DefaultHasher;
+        let hash = |h: &dyn Fn(&mut DefaultHasher)| {
+            let mut s = DefaultHasher::new();
+            h(&mut s);
+            s.finish()
+        };
+        for len in [0, 1, 74, INLINE, INLINE + 1, 158] {
+            let bytes: Vec<u8> = (0..len).map(|i| (i * 7 + len) as u8).collect();
+            let a = KeyBin::new(&bytes);
+            let b = KeyBin::from(bytes.clone());
+            let c = KeyBin::from(bytes.clone().into_boxed_slice());
+            for k in [&a, &b, &c] {
+                assert_eq!(k.as_bytes(), &bytes[..], "len {len}");
+                assert_eq!(**k, bytes[..]);
+                assert_eq!(*k.mid(), mid_of(&bytes));
+                assert_eq!(hash(&|s| k.hash(s)), hash(&|s| bytes[..].hash(s)));
+            }
+            assert!(a == b && b == c);
+            let mut longer = bytes.clone();
+            longer.push(0);
+            assert!(a < KeyBin::new(&longer) && a != KeyBin::new(&longer));
+        }
+    }
+
     #[test]
     fn a_key_bin_is_one_pointer_and_a_peer_72_bytes() {
         // Every peer store holds one `Peer` and one or two key bins per known peer.
